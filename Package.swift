@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+// The numerical kernels are written with Swift SIMD types. Swift's default x86-64 target has no
+// AVX, which makes them 5-8x slower, so every build targets the host CPU unless told otherwise:
+//   MINIMAX_TARGET_CPU=x86-64-v3 swift build -c release   # portable AVX2 binary
+//   MINIMAX_TARGET_CPU=generic   swift build -c release   # the toolchain default
+let targetCPU = ProcessInfo.processInfo.environment["MINIMAX_TARGET_CPU"] ?? "native"
+let hostCPUSettings: [SwiftSetting] =
+    targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+let coreSettings: [SwiftSetting] = hostCPUSettings
+
+let package = Package(
+    name: "MiniMaxSwift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "minimax", targets: ["MiniMaxCLI"]),
+        .library(name: "MiniMax", targets: ["MiniMax"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "ChatFormat", targets: ["ChatFormat"]),
+        .library(name: "Generation", targets: ["Generation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Numerical core: nothing but the toolchain.
+        .target(name: "Tensors", swiftSettings: coreSettings),
+        .target(name: "Kernels", dependencies: ["Tensors"], swiftSettings: coreSettings),
+        .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: coreSettings),
+        .target(
+            name: "MiniMax", dependencies: ["Tensors", "Kernels", "SafeTensors"],
+            swiftSettings: coreSettings),
+        .target(name: "Tokenization", swiftSettings: coreSettings),
+        .target(name: "ChatFormat", swiftSettings: coreSettings),
+        .target(name: "Generation", dependencies: ["Tokenization"], swiftSettings: coreSettings),
+        .target(
+            name: "MiniMaxCommands",
+            dependencies: [
+                "MiniMax", "Tokenization", "ChatFormat", "Generation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: coreSettings),
+        .executableTarget(
+            name: "MiniMaxCLI", dependencies: ["MiniMaxCommands"], swiftSettings: coreSettings),
+
+        .target(
+            name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport",
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "TensorsTests", dependencies: ["Tensors", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "KernelsTests", dependencies: ["Kernels", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "MiniMaxTests", dependencies: ["MiniMax", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "ChatFormatTests", dependencies: ["ChatFormat", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "GenerationTests", dependencies: ["Generation", "TestSupport"],
+            swiftSettings: coreSettings),
+        .testTarget(
+            name: "MiniMaxCommandsTests", dependencies: ["MiniMaxCommands", "TestSupport"],
+            swiftSettings: coreSettings),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+/// Namespace of the Generation module; the real contents arrive with issue 3.
+public enum GenerationModule {}

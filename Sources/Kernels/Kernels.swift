@@ -1,0 +1,2 @@
+/// Namespace of the Kernels module.
+public enum KernelsModule {}

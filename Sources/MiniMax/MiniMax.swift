@@ -1,0 +1,2 @@
+/// Namespace of the MiniMax module.
+public enum MiniMaxModule {}

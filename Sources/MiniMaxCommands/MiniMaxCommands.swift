@@ -1,0 +1,2 @@
+/// Namespace of the MiniMaxCommands module.
+public enum MiniMaxCommandsModule {}

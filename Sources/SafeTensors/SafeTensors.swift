@@ -1,0 +1,2 @@
+/// Namespace of the SafeTensors module.
+public enum SafeTensorsModule {}
