@@ -1,1 +1,3 @@
-print("minimax")
+import MiniMaxCommands
+
+MiniMaxCommand.main()

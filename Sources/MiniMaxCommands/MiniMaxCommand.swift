@@ -1,0 +1,28 @@
+import ArgumentParser
+
+/// The `minimax` command line. Each subcommand lives in its own file.
+public struct MiniMaxCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "minimax",
+        abstract: "Run, inspect and serve MiniMax-M1 family models on the CPU.",
+        subcommands: MiniMaxCommand.allSubcommands
+    )
+
+    /// Registered subcommands (one line each, so parallel work merges cleanly).
+    static var allSubcommands: [ParsableCommand.Type] {
+        var commands: [ParsableCommand.Type] = []
+        commands.append(VersionCommand.self)
+        return commands
+    }
+
+    public init() {}
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the engine version.")
+    func run() throws { print(MiniMaxCommand.version) }
+}
+
+extension MiniMaxCommand {
+    public static let version = "0.1.0"
+}

@@ -1,2 +1,0 @@
-/// Namespace of the MiniMaxCommands module.
-public enum MiniMaxCommandsModule {}
