@@ -1,0 +1,66 @@
+/// fp32 dot products with SIMD accumulation. The summation order depends only on `count`, never on
+/// where the call comes from, so matrix products are bit-identical however their rows are batched.
+public enum Dot {
+    @inline(__always)
+    public static func product(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i &+ 32 <= count {
+            acc0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            acc1 += ra.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self)
+            i &+= 32
+        }
+        if i &+ 16 <= count {
+            acc0 += ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
+        }
+        var sum = (acc0 + acc1).sum()
+        while i < count {
+            sum += a[i] * b[i]
+            i &+= 1
+        }
+        return sum
+    }
+
+    /// y[0..<count] += alpha * x[0..<count]
+    @inline(__always)
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let a = SIMD16<Float>(repeating: alpha)
+        var i = 0
+        while i &+ 16 <= count {
+            let v = ry.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                + a * rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            ry.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
+        }
+        while i < count {
+            y[i] += alpha * x[i]
+            i &+= 1
+        }
+    }
+
+    /// y[0..<count] = beta * y + alpha * x
+    @inline(__always)
+    public static func scaleAndAdd(
+        _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ x: UnsafePointer<Float>, count: Int
+    ) {
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let a = SIMD16<Float>(repeating: alpha), b = SIMD16<Float>(repeating: beta)
+        var i = 0
+        while i &+ 16 <= count {
+            let v = b * ry.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+                + a * rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            ry.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
+        }
+        while i < count {
+            y[i] = beta * y[i] + alpha * x[i]
+            i &+= 1
+        }
+    }
+}

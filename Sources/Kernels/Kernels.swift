@@ -1,2 +1,0 @@
-/// Namespace of the Kernels module.
-public enum KernelsModule {}

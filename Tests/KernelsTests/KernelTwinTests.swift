@@ -1,0 +1,128 @@
+import Kernels
+import Tensors
+import TestSupport
+import XCTest
+
+/// Every fast kernel against its plain-loop twin on awkward sizes (1, primes, non-multiples of the
+/// SIMD width).
+final class KernelTwinTests: XCTestCase {
+    let awkwardSizes = [1, 7, 16, 17, 31, 33, 64, 97]
+
+    func testMatMulMatchesNaiveForEveryDType() {
+        for dtype in DType.allCases {
+            for (t, k, n) in [(1, 1, 1), (1, 17, 5), (3, 33, 7), (5, 97, 13), (2, 64, 31), (7, 31, 1)] {
+                let x = TestSupport.randomValues(t * k, seed: UInt64(k))
+                let w = TensorView.owned(TestSupport.randomValues(n * k, seed: UInt64(n + 100)), shape: [n, k], dtype: dtype)
+                let fast = MatMul.multiply(Matrix(rows: t, cols: k, data: x), w).data
+                let naive = NaiveKernels.matmul(x, rows: t, weight: w)
+                XCTAssertLessThan(TestSupport.relativeError(fast, naive), 1e-6, "\(dtype) T=\(t) K=\(k) N=\(n)")
+            }
+        }
+    }
+
+    func testMatMulRowsDoNotDependOnBatchSize() {
+        // Chunked and one-pass inference rely on this: row t of x·Wᵀ is the same bits whether
+        // computed alone or with other rows.
+        let k = 97, n = 29, t = 5
+        let x = TestSupport.randomValues(t * k, seed: 3)
+        let w = TensorView.owned(TestSupport.randomValues(n * k, seed: 4), shape: [n, k], dtype: .bfloat16)
+        let all = MatMul.multiply(Matrix(rows: t, cols: k, data: x), w)
+        for r in 0..<t {
+            let one = MatMul.multiply(Matrix(rows: 1, cols: k, data: Array(x[(r * k)..<((r + 1) * k)])), w)
+            XCTAssertEqual(one.data, Array(all.row(r)))
+        }
+    }
+
+    func testRMSNormMatchesNaive() {
+        for width in awkwardSizes {
+            let x = TestSupport.randomValues(3 * width, seed: UInt64(width))
+            let weight = TestSupport.randomValues(width, seed: 9).map { 1 + $0 * 0.1 }
+            let fast = RMSNorm.apply(Matrix(rows: 3, cols: width, data: x), weight: weight, eps: 1e-5).data
+            let naive = NaiveKernels.rmsNorm(x, width: width, weight: weight, eps: 1e-5)
+            XCTAssertLessThan(TestSupport.relativeError(fast, naive), 1e-6, "width \(width)")
+        }
+    }
+
+    func testSoftmaxMatchesNaive() {
+        for n in awkwardSizes {
+            var x = TestSupport.randomValues(n, seed: UInt64(n), scale: 20)
+            let naive = NaiveKernels.softmax(x)
+            Softmax.inPlace(&x)
+            XCTAssertLessThan(TestSupport.relativeError(x, naive), 1e-6)
+        }
+    }
+
+    func testTopKPicksLargestInOrder() {
+        let values: [Float] = [0.1, 0.7, -3, 0.7, 2, 0.05]
+        XCTAssertEqual(TopK.indices(values, k: 1), [4])
+        XCTAssertEqual(TopK.indices(values, k: 3), [4, 1, 3])
+        XCTAssertEqual(TopK.indices(values, k: 6), [4, 1, 3, 0, 5, 2])
+        XCTAssertEqual(TopK.indices(values, k: 0), [])
+    }
+
+    func testRoPEMatchesNaiveFullAndPartial() {
+        for (headDim, rotary) in [(8, 8), (16, 8), (6, 2), (34, 34)] {
+            let tokens = 5, heads = 3
+            var x = TestSupport.randomValues(tokens * heads * headDim, seed: UInt64(headDim))
+            let naive = NaiveKernels.rope(x, tokens: tokens, heads: heads, headDim: headDim, rotaryDim: rotary,
+                                          firstPosition: 11, theta: 10000)
+            x.withUnsafeMutableBufferPointer {
+                RoPE.apply($0.baseAddress!, tokens: tokens, heads: heads, headDim: headDim, rotaryDim: rotary,
+                           firstPosition: 11, inverseFrequencies: RoPE.inverseFrequencies(theta: 10000, rotaryDim: rotary))
+            }
+            XCTAssertLessThan(TestSupport.relativeError(x, naive), 1e-5, "headDim \(headDim) rotary \(rotary)")
+        }
+    }
+
+    func testLightningBlockwiseMatchesRecurrence() {
+        // Sequences shorter than, equal to and longer than a block, with a ragged last block,
+        // starting from a non-zero state.
+        for (tokens, blockSize, heads, d) in [(1, 4, 2, 3), (4, 4, 3, 5), (13, 4, 2, 7), (40, 16, 1, 17), (9, 256, 5, 4)] {
+            let qkv = TestSupport.randomValues(tokens * heads * 3 * d, seed: UInt64(tokens))
+            let slopes = (0..<heads).map { Float(pow(2.0, -8.0 * Double($0 + 1) / Double(heads))) }
+            let initial = TestSupport.randomValues(heads * d * d, seed: 77)
+            var naiveState = initial
+            let naive = NaiveKernels.lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d,
+                                                        slopes: slopes, state: &naiveState)
+            var fastState = initial
+            var out = [Float](repeating: 0, count: tokens * heads * d)
+            qkv.withUnsafeBufferPointer { q in
+                fastState.withUnsafeMutableBufferPointer { s in
+                    out.withUnsafeMutableBufferPointer { o in
+                        LightningAttention.forward(qkv: q.baseAddress!, tokens: tokens, heads: heads, headDim: d,
+                                                   slopes: slopes, blockSize: blockSize, state: s.baseAddress!,
+                                                   out: o.baseAddress!)
+                    }
+                }
+            }
+            XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) B=\(blockSize)")
+            XCTAssertLessThan(TestSupport.relativeError(fastState, naiveState), 1e-5, "state T=\(tokens)")
+        }
+    }
+
+    func testCausalAttentionMatchesNaiveWithGQAAndWindow() {
+        for (tokens, past, heads, kvHeads, d, window) in [(1, 0, 1, 1, 3, nil), (5, 0, 4, 2, 7, nil), (3, 6, 6, 2, 17, nil),
+                                                          (7, 2, 8, 1, 16, 3 as Int?), (4, 0, 3, 3, 5, 1)] {
+            let total = past + tokens
+            let q = TestSupport.randomValues(tokens * heads * d, seed: 1)
+            let k = TestSupport.randomValues(total * kvHeads * d, seed: 2)
+            let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
+            let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
+                                                     headDim: d, keys: k, values: v, past: past, window: window)
+            var out = [Float](repeating: 0, count: tokens * heads * d)
+            q.withUnsafeBufferPointer { qp in
+                k.withUnsafeBufferPointer { kp in
+                    v.withUnsafeBufferPointer { vp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            CausalAttention.forward(queries: qp.baseAddress!, tokens: tokens, heads: heads,
+                                                    keyValueHeads: kvHeads, headDim: d, keys: kp.baseAddress!,
+                                                    values: vp.baseAddress!, past: past, window: window,
+                                                    out: op.baseAddress!)
+                        }
+                    }
+                }
+            }
+            XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) past=\(past) window=\(String(describing: window))")
+        }
+    }
+}
