@@ -1,2 +1,0 @@
-/// Namespace of the SafeTensors module.
-public enum SafeTensorsModule {}

@@ -1,0 +1,118 @@
+import Foundation
+import Tensors
+
+/// One tensor's header entry, already checked against the file.
+public struct SafeTensorsEntry: Sendable, Equatable {
+    public let name: String
+    /// The dtype as spelled in the file ("BF16", "F32", "I64", …).
+    public let dtypeName: String
+    /// The compute dtype, or nil for a stored type the engine does not compute with.
+    public let dtype: DType?
+    public let shape: [Int]
+    /// Byte range inside the file (not the data section).
+    public let byteRange: Range<Int>
+}
+
+/// A memory-mapped `.safetensors` file: an 8-byte little-endian header length, a JSON header
+/// naming every tensor's dtype, shape and data offsets, then the raw data. Every offset and size
+/// is checked against the file before any byte is read.
+public final class SafeTensorsFile: @unchecked Sendable {
+    public let url: URL
+    public let entries: [String: SafeTensorsEntry]
+    public let metadata: [String: String]
+    private let mapping: MappedFile
+
+    /// Bytes per element of every dtype the safetensors format defines.
+    static let knownDTypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+        "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
+    ]
+
+    public init(url: URL) throws {
+        self.url = url
+        let path = url.path
+        mapping = try MappedFile(path: path)
+        guard mapping.size >= 8 else {
+            throw SafeTensorsError.truncated(path: path, reason: "\(mapping.size) bytes, shorter than the 8-byte header length")
+        }
+        let headerLength = Int(truncatingIfNeeded: mapping.bytes.loadUnaligned(as: UInt64.self).littleEndian)
+        guard headerLength >= 2, headerLength <= mapping.size - 8 else {
+            throw SafeTensorsError.truncated(path: path, reason: "header claims \(headerLength) bytes but the file has \(mapping.size - 8) after the length")
+        }
+        let headerData = Data(bytes: mapping.bytes + 8, count: headerLength)
+        guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
+            throw SafeTensorsError.invalidHeader(path: path, reason: "not a JSON object")
+        }
+        let dataStart = 8 + headerLength
+        let dataSize = mapping.size - dataStart
+        var entries: [String: SafeTensorsEntry] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                for (k, v) in (value as? [String: Any]) ?? [:] { metadata[k] = v as? String ?? "\(v)" }
+                continue
+            }
+            entries[name] = try Self.parseEntry(name: name, value: value, path: path, dataStart: dataStart, dataSize: dataSize)
+        }
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    private static func parseEntry(name: String, value: Any, path: String, dataStart: Int, dataSize: Int) throws -> SafeTensorsEntry {
+        guard let fields = value as? [String: Any] else {
+            throw SafeTensorsError.invalidEntry(path: path, tensor: name, reason: "not an object")
+        }
+        guard let dtypeName = fields["dtype"] as? String else {
+            throw SafeTensorsError.invalidEntry(path: path, tensor: name, reason: "missing 'dtype'")
+        }
+        guard let elementSize = knownDTypeSizes[dtypeName] else {
+            throw SafeTensorsError.unknownDType(path: path, tensor: name, dtype: dtypeName)
+        }
+        guard let shapeValues = fields["shape"] as? [Any], let shape = integers(shapeValues), shape.allSatisfy({ $0 >= 0 }) else {
+            throw SafeTensorsError.invalidEntry(path: path, tensor: name, reason: "'shape' is not a list of non-negative integers")
+        }
+        guard let offsetValues = fields["data_offsets"] as? [Any], let offsets = integers(offsetValues), offsets.count == 2 else {
+            throw SafeTensorsError.invalidEntry(path: path, tensor: name, reason: "'data_offsets' is not a pair of integers")
+        }
+        let begin = offsets[0], end = offsets[1]
+        guard begin >= 0, end >= begin, end <= dataSize else {
+            throw SafeTensorsError.offsetsOutOfBounds(path: path, tensor: name, begin: begin, end: end, dataSize: dataSize)
+        }
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw SafeTensorsError.invalidEntry(path: path, tensor: name, reason: "shape \(shape) overflows") }
+            count = product
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard !overflow, bytes == end - begin else {
+            throw SafeTensorsError.sizeMismatch(path: path, tensor: name, shape: shape, dtype: dtypeName, bytes: end - begin)
+        }
+        return SafeTensorsEntry(
+            name: name, dtypeName: dtypeName, dtype: DType(safetensorsName: dtypeName), shape: shape,
+            byteRange: (dataStart + begin)..<(dataStart + end))
+    }
+
+    private static func integers(_ values: [Any]) -> [Int]? {
+        var result: [Int] = []
+        for v in values {
+            // JSONSerialization gives NSNumber (booleans are a subclass); reject them and fractions.
+            guard let n = v as? NSNumber, !String(describing: type(of: n)).contains("Boolean") else { return nil }
+            let d = n.doubleValue
+            guard d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+            result.append(n.intValue)
+        }
+        return result
+    }
+
+    /// A view of tensor `name` pointing into the mapping (no copy).
+    public func tensor(_ name: String) throws -> TensorView {
+        guard let entry = entries[name] else {
+            throw SafeTensorsError.tensorNotFound(name: name, directory: url.path)
+        }
+        guard let dtype = entry.dtype else {
+            throw SafeTensorsError.unsupportedDType(path: url.path, tensor: name, dtype: entry.dtypeName)
+        }
+        return TensorView(dtype: dtype, shape: entry.shape, base: mapping.bytes + entry.byteRange.lowerBound, owner: mapping)
+    }
+}

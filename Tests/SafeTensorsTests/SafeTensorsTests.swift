@@ -1,0 +1,127 @@
+import Foundation
+import SafeTensors
+import Tensors
+import TestSupport
+import XCTest
+
+final class SafeTensorsTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try TestSupport.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    /// A file with a hand-written header, for malformed cases.
+    func writeRaw(header: String, dataBytes: Int, name: String = "model.safetensors") throws -> URL {
+        var data = Data()
+        var length = UInt64(header.utf8.count).littleEndian
+        withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
+        data.append(Data(header.utf8))
+        data.append(Data(repeating: 0, count: dataBytes))
+        let url = directory.appendingPathComponent(name)
+        try data.write(to: url)
+        return url
+    }
+
+    func testRoundTripEveryDType() throws {
+        let values = TestSupport.randomValues(6, seed: 5)
+        let tensors = DType.allCases.map { (name: "t.\($0.rawValue)", tensor: TensorView.owned(values, shape: [2, 3], dtype: $0)) }
+        let url = directory.appendingPathComponent("model.safetensors")
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: url)
+        let file = try SafeTensorsFile(url: url)
+        XCTAssertEqual(file.metadata["format"], "pt")
+        for dtype in DType.allCases {
+            let view = try file.tensor("t.\(dtype.rawValue)")
+            XCTAssertEqual(view.shape, [2, 3])
+            XCTAssertEqual(view.dtype, dtype)
+            XCTAssertLessThanOrEqual(TestSupport.relativeError(view.toFloatArray(), values), dtype == .float32 ? 0 : 1e-2)
+        }
+    }
+
+    func testTruncatedDataIsReportedWithTensorName() throws {
+        _ = try writeRaw(header: #"{"w":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]}}"#, dataBytes: 32)
+        XCTAssertThrowsError(try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors"))) { error in
+            guard case SafeTensorsError.offsetsOutOfBounds(_, let tensor, _, _, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(tensor, "w")
+            XCTAssertTrue("\(error)".contains("model.safetensors"))
+        }
+    }
+
+    func testOffsetsOutsideTheFile() throws {
+        let url = try writeRaw(header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[1000,1004]}}"#, dataBytes: 4)
+        XCTAssertThrowsError(try SafeTensorsFile(url: url)) { error in
+            XCTAssertTrue("\(error)".contains("'w'"), "\(error)")
+        }
+    }
+
+    func testShapeThatDisagreesWithByteCount() throws {
+        let url = try writeRaw(header: #"{"w":{"dtype":"BF16","shape":[3],"data_offsets":[0,4]}}"#, dataBytes: 4)
+        XCTAssertThrowsError(try SafeTensorsFile(url: url)) { error in
+            guard case SafeTensorsError.sizeMismatch = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testUnknownDType() throws {
+        let url = try writeRaw(header: #"{"w":{"dtype":"Q4_K","shape":[2],"data_offsets":[0,2]}}"#, dataBytes: 2)
+        XCTAssertThrowsError(try SafeTensorsFile(url: url)) { error in
+            XCTAssertEqual(error as? SafeTensorsError, .unknownDType(path: url.path, tensor: "w", dtype: "Q4_K"))
+        }
+    }
+
+    func testKnownButUnsupportedDTypeFailsOnlyWhenUsed() throws {
+        let url = try writeRaw(header: #"{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, dataBytes: 8)
+        let file = try SafeTensorsFile(url: url)
+        XCTAssertThrowsError(try file.tensor("ids")) { error in
+            guard case SafeTensorsError.unsupportedDType = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testHeaderLongerThanFileAndGarbage() throws {
+        var data = Data()
+        var length = UInt64(1 << 40).littleEndian
+        withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
+        data.append(Data("{}".utf8))
+        let url = directory.appendingPathComponent("model.safetensors")
+        try data.write(to: url)
+        XCTAssertThrowsError(try SafeTensorsFile(url: url)) { error in
+            guard case SafeTensorsError.truncated = error else { return XCTFail("\(error)") }
+        }
+        try Data([1, 2, 3]).write(to: url)
+        XCTAssertThrowsError(try SafeTensorsFile(url: url))
+        let notJSON = try writeRaw(header: "{not json", dataBytes: 0)
+        XCTAssertThrowsError(try SafeTensorsFile(url: notJSON)) { error in
+            guard case SafeTensorsError.invalidHeader = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testShardedCheckpointThroughIndexIncludingMissingShard() throws {
+        let a = TensorView.owned([1, 2], shape: [2]), b = TensorView.owned([3, 4, 5], shape: [3], dtype: .bfloat16)
+        try SafeTensorsWriter.write([("a", a)], to: directory.appendingPathComponent("model-00000-of-00002.safetensors"))
+        try SafeTensorsWriter.write([("b", b)], to: directory.appendingPathComponent("model-00001-of-00002.safetensors"))
+        let index = #"{"metadata":{},"weight_map":{"a":"model-00000-of-00002.safetensors","b":"model-00001-of-00002.safetensors","c":"model-00002-of-00002.safetensors"}}"#
+        try Data(index.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
+        let checkpoint = try Checkpoint(directory: directory)
+        XCTAssertEqual(checkpoint.tensorNames, ["a", "b", "c"])
+        XCTAssertFalse(checkpoint.allFilesPresent)
+        XCTAssertEqual(try checkpoint.tensor("a").toFloatArray(), [1, 2])
+        XCTAssertEqual(try checkpoint.tensor("b").toFloatArray(), [3, 4, 5])
+        XCTAssertThrowsError(try checkpoint.tensor("c")) { error in
+            guard case SafeTensorsError.missingShard(_, let shard, let tensor) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(shard, "model-00002-of-00002.safetensors")
+            XCTAssertEqual(tensor, "c")
+        }
+        XCTAssertThrowsError(try checkpoint.tensor("nope"))
+    }
+
+    func testIndexThatEscapesTheDirectoryIsRejected() throws {
+        try Data(#"{"weight_map":{"a":"../../etc/passwd"}}"#.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
+        XCTAssertThrowsError(try Checkpoint(directory: directory)) { error in
+            guard case SafeTensorsError.invalidIndex = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testEmptyDirectory() {
+        XCTAssertThrowsError(try Checkpoint(directory: directory)) { error in
+            guard case SafeTensorsError.noWeights = error else { return XCTFail("\(error)") }
+        }
+    }
+}
