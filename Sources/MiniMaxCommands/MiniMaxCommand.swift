@@ -12,6 +12,8 @@ public struct MiniMaxCommand: ParsableCommand {
     static var allSubcommands: [ParsableCommand.Type] {
         var commands: [ParsableCommand.Type] = []
         commands.append(VersionCommand.self)
+        commands.append(InspectCommand.self)
+        commands.append(LogitsCommand.self)
         return commands
     }
 

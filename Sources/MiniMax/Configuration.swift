@@ -1,0 +1,138 @@
+import Foundation
+
+/// A MiniMax-M1 / MiniMax-Text-01 model's hyper-parameters, decoded from either `config.json`
+/// dialect (the original `minimax_m1` remote-code keys or transformers' `minimax` keys) into one
+/// validated value. Encoding writes the transformers dialect.
+public struct Configuration: Sendable, Equatable {
+    public var vocabularySize: Int
+    public var hiddenSize: Int
+    /// Expert FFN width.
+    public var intermediateSize: Int
+    public var layerKinds: [LayerKind]
+    public var headCount: Int
+    public var keyValueHeadCount: Int
+    /// Per-head width; need not equal hiddenSize / headCount (M1: 128 vs 6144 / 64 = 96).
+    public var headDim: Int
+    public var expertCount: Int
+    public var expertsPerToken: Int
+    public var rmsNormEpsilon: Float
+    /// Epsilon of the RMSNorm over the concatenated lightning heads (the reference's class default).
+    public var lightningNormEpsilon: Float = 1e-6
+    public var ropeTheta: Double
+    /// Features of each softmax-attention head that RoPE rotates (head_dim unless the config says
+    /// `rotary_dim` or `partial_rotary_factor`).
+    public var rotaryDim: Int
+    /// Lightning attention prefill block length.
+    public var blockSize: Int
+    public var lightningResidual: ResidualFactors
+    public var softmaxResidual: ResidualFactors
+    public var mlpResidual: ResidualFactors
+    /// Post-norm (the residual is the normalised input). transformers always does this; the
+    /// original code also has a pre-norm variant.
+    public var residualIsNormalized: Bool
+    public var slidingWindow: Int?
+    public var tieWordEmbeddings: Bool
+    public var maxPositionEmbeddings: Int
+    public var bosTokenID: Int?
+    public var eosTokenIDs: [Int]
+    /// `model_type` as written in the file.
+    public var modelType: String
+
+    public var layerCount: Int { layerKinds.count }
+
+    /// Decay rate s_h of lightning head h in layer l: 2^(−8(h+1)/H) · (1 − l/(L − 1 + 1e−5) + 1e−5).
+    public func lightningSlopes(layer: Int) -> [Float] {
+        let base = 1 / pow(2.0, 8.0 / Double(headCount))
+        let factor = 1 - Double(layer) / (Double(layerCount) - 1 + 1e-5) + 1e-5
+        return (0..<headCount).map { Float(Float(pow(base, Double($0 + 1))) * Float(factor)) }
+    }
+
+    public func residual(for kind: LayerKind) -> ResidualFactors {
+        kind == .lightning ? lightningResidual : softmaxResidual
+    }
+}
+
+extension Configuration {
+    /// Reads and validates `config.json` in `directory`.
+    public static func load(directory: URL) throws -> Configuration {
+        let url = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ConfigurationError.missingFile(path: url.path)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConfigurationError.invalidJSON(path: url.path, reason: error.localizedDescription)
+        }
+        return try decode(data, path: url.path)
+    }
+
+    /// Decodes and validates a `config.json` payload; `path` names the file in errors.
+    public static func decode(_ data: Data, path: String = "config.json") throws -> Configuration {
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+            throw ConfigurationError.invalidJSON(path: path, reason: "not a JSON object")
+        }
+        let decoder = JSONDecoder()
+        decoder.userInfo[configurationPathKey] = path
+        do {
+            let configuration = try decoder.decode(Configuration.self, from: data)
+            try configuration.validate(path: path)
+            return configuration
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw ConfigurationError.invalidField(
+                path: path, field: fieldName(context.codingPath), reason: "has the wrong type (\(context.debugDescription))")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigurationError.missingField(path: path, field: fieldName(context.codingPath + [key]))
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ConfigurationError.invalidJSON(path: path, reason: context.debugDescription)
+        }
+    }
+
+    static func fieldName(_ path: [CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            .replacingOccurrences(of: ".[", with: "[")
+    }
+
+    /// Structural checks the decoder cannot express.
+    public func validate(path: String = "config.json") throws {
+        func positive(_ value: Int, _ field: String) throws {
+            guard value > 0 else { throw ConfigurationError.invalidField(path: path, field: field, reason: "must be positive, got \(value)") }
+        }
+        try positive(vocabularySize, "vocab_size")
+        try positive(hiddenSize, "hidden_size")
+        try positive(intermediateSize, "intermediate_size")
+        try positive(layerCount, "num_hidden_layers")
+        try positive(headCount, "num_attention_heads")
+        try positive(keyValueHeadCount, "num_key_value_heads")
+        try positive(headDim, "head_dim")
+        try positive(expertCount, "num_local_experts")
+        try positive(expertsPerToken, "num_experts_per_tok")
+        try positive(blockSize, "block_size")
+        guard headCount % keyValueHeadCount == 0 else {
+            throw ConfigurationError.invalidField(
+                path: path, field: "num_key_value_heads",
+                reason: "\(keyValueHeadCount) does not divide num_attention_heads = \(headCount)")
+        }
+        guard expertsPerToken <= expertCount else {
+            throw ConfigurationError.invalidField(
+                path: path, field: "num_experts_per_tok",
+                reason: "\(expertsPerToken) is more than num_local_experts = \(expertCount)")
+        }
+        guard rotaryDim > 0, rotaryDim <= headDim, rotaryDim % 2 == 0 else {
+            throw ConfigurationError.invalidField(
+                path: path, field: "rotary_dim", reason: "\(rotaryDim) must be even and in 2...head_dim (\(headDim))")
+        }
+        guard rmsNormEpsilon >= 0, rmsNormEpsilon.isFinite else {
+            throw ConfigurationError.invalidField(path: path, field: "rms_norm_eps", reason: "must be a non-negative number")
+        }
+        guard ropeTheta > 0, ropeTheta.isFinite else {
+            throw ConfigurationError.invalidField(path: path, field: "rope_theta", reason: "must be positive")
+        }
+        if let window = slidingWindow, window <= 0 {
+            throw ConfigurationError.invalidField(path: path, field: "sliding_window", reason: "must be positive or null")
+        }
+    }
+}
+
+let configurationPathKey = CodingUserInfoKey(rawValue: "minimax.configurationPath")!

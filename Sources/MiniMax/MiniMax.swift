@@ -1,2 +1,0 @@
-/// Namespace of the MiniMax module.
-public enum MiniMaxModule {}
