@@ -98,21 +98,29 @@ public enum NumPyFile {
     }
 }
 
+public struct FileWriteError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): cannot write: \(reason)" }
+}
+
 /// Writes files so that readers never see half of one: a temporary sibling, then a rename.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FileWriteError(path: url.path, reason: "directory \(directory.path) does not exist")
+        }
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        do {
-            try data.write(to: temporary)
-            // rename(2) replaces an existing file atomically.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
-                    NSLocalizedDescriptionKey: "cannot move the finished file into place: \(String(cString: strerror(errno)))"])
-            }
-        } catch {
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
+            throw FileWriteError(path: url.path, reason: "cannot create a file in \(directory.path)")
+        }
+        // rename(2) replaces an existing file atomically.
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
-            throw error
+            throw FileWriteError(path: url.path, reason: reason)
         }
     }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import MiniMax
+import SafeTensors
+import Tensors
+import TestSupport
+
+/// Writes small random-weight checkpoints for tests that need a model but no reference numbers
+/// (cache equivalence, error handling). Parity against transformers uses committed goldens instead.
+enum RandomCheckpoint {
+    static let baseConfig: [String: Any] = [
+        "model_type": "minimax", "vocab_size": 61, "hidden_size": 20, "intermediate_size": 12,
+        "num_hidden_layers": 4, "num_attention_heads": 3, "num_key_value_heads": 1, "head_dim": 6,
+        "num_local_experts": 4, "num_experts_per_tok": 2, "block_size": 4, "rms_norm_eps": 1e-5,
+        "layer_types": ["linear_attention", "full_attention", "linear_attention", "full_attention"],
+        "rope_parameters": ["rope_type": "default", "rope_theta": 10000.0],
+    ]
+
+    /// Writes `config` and random weights for it into `directory`; returns the configuration.
+    @discardableResult
+    static func write(
+        _ config: [String: Any] = baseConfig, to directory: URL, dtype: DType = .float32, seed: UInt64 = 1
+    ) throws -> Configuration {
+        let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: directory.appendingPathComponent("config.json"))
+        let configuration = try Configuration.decode(data)
+        let expected = ExpectedTensors(configuration: configuration, available: [])
+        var tensors: [(name: String, tensor: TensorView)] = []
+        for (i, (name, shape)) in expected.all.enumerated() {
+            let count = shape.reduce(1, *)
+            var values = TestSupport.randomValues(count, seed: seed &* 1000 &+ UInt64(i), scale: 0.5)
+            if name.hasSuffix("norm.weight") || name.contains("layernorm") { values = values.map { 1 + 0.2 * $0 } }
+            tensors.append((name, TensorView.owned(values, shape: shape, dtype: dtype)))
+        }
+        try SafeTensorsWriter.write(tensors, to: directory.appendingPathComponent("model.safetensors"))
+        return configuration
+    }
+}
