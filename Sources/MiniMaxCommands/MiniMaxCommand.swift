@@ -14,6 +14,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(VersionCommand.self)
         commands.append(InspectCommand.self)
         commands.append(LogitsCommand.self)
+        commands.append(RandomModelCommand.self)
         return commands
     }
 
