@@ -70,7 +70,7 @@ let package = Package(
             name: "GenerationTests", dependencies: ["Generation", "TestSupport"],
             swiftSettings: coreSettings),
         .testTarget(
-            name: "MiniMaxCommandsTests", dependencies: ["MiniMaxCommands", "TestSupport"],
+            name: "MiniMaxCommandsTests", dependencies: ["MiniMaxCommands", "MiniMax", "TestSupport"],
             swiftSettings: coreSettings),
     ],
     swiftLanguageModes: [.v5]
