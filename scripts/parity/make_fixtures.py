@@ -139,6 +139,23 @@ def strip_derived(d):
     return removed
 
 
+def mixed_dtype_of(name):
+    """Per-tensor dtypes like a real release: router and norms fp32, down proj fp16, rest bf16."""
+    if name.endswith(("gate.weight", "norm.weight", "layernorm.weight")) and "output_gate" not in name:
+        return torch.float32
+    if name.endswith(".w2.weight"):
+        return torch.float16
+    return torch.bfloat16
+
+
+def mix_dtypes(d):
+    for fn in _shard_files(d):
+        path = os.path.join(d, fn)
+        t = load_file(path)
+        save_file({k: v.to(mixed_dtype_of(k)).contiguous() for k, v in t.items()}, path,
+                  metadata={"format": "pt"})
+
+
 def edit_config(d, drop=(), add=None):
     path = os.path.join(d, "config.json")
     with open(path) as f:
@@ -152,7 +169,7 @@ def edit_config(d, drop=(), add=None):
 
 
 def save_checkpoint(model, d, dtype="fp32", shard=None, strip=False, drop_layer_types=False,
-                    config_add=None):
+                    config_add=None, config_drop=()):
     if os.path.exists(d):
         shutil.rmtree(d)
     m = model
@@ -167,7 +184,9 @@ def save_checkpoint(model, d, dtype="fp32", shard=None, strip=False, drop_layer_
         os.remove(gen)  # not needed by the engine; keeps fixtures minimal
     if strip:
         strip_derived(d)
-    drop = ["layer_types"] if drop_layer_types else []
+    if dtype == "mixed":
+        mix_dtypes(d)
+    drop = (["layer_types"] if drop_layer_types else []) + list(config_drop)
     edit_config(d, drop=drop, add=config_add)
 
 
@@ -336,8 +355,8 @@ CASES = [
                   num_key_value_heads=2, head_dim=12, block_size=8, intermediate_size=24,
                   rope_parameters={"rope_type": "default", "rope_theta": 50000.0},
                   rms_norm_eps=1e-5, linear_attn_alpha_factor=1.2, full_attn_beta_factor=0.9)),
-    dict(name="d_block256_T300", seed=404, T=300, strip=True,
-         description="default block_size (256, key left at transformers default) with T=300: two "
+    dict(name="d_block256_T300", seed=404, T=300, strip=True, config_drop=["block_size"],
+         description="default block_size (key removed from config.json -> 256) with T=300: two "
                      "blocks, the last ragged (44); layer_types [lin,full]; 2 heads, no GQA; "
                      "default rope_theta 1e6; derived buffers removed from the file",
          cfg=_cfg(vocab_size=64, num_attention_heads=2, num_key_value_heads=2, head_dim=16,
@@ -360,6 +379,14 @@ CASES = [
          cfg=_cfg(layer_types=[FULL, FULL], head_dim=10, rms_norm_eps=1e-4,
                   rope_parameters={"rope_type": "default", "rope_theta": 500.0},
                   full_attn_alpha_factor=1.6, full_attn_beta_factor=0.6)),
+    dict(name="k_mixed_dtypes", seed=1111, T=24, dtype="mixed", shard="60KB",
+         description="per-tensor dtypes in one checkpoint: router gate and all RMSNorm weights F32, "
+                     "experts' w2 (down) F16, everything else (incl. derived buffers) BF16; sharded; "
+                     "layer_types [lin,full,lin]; 5 heads / 1 KV head; block_size 8, T=24 (3 full "
+                     "blocks); reference = the stored values widened to fp32",
+         cfg=_cfg(num_hidden_layers=3, layer_types=[LIN, FULL, LIN], num_attention_heads=5,
+                  num_key_value_heads=1, head_dim=8, block_size=8, num_local_experts=5,
+                  mlp_alpha_factor=1.3, linear_attn_beta_factor=1.2)),
 ]
 # h, i, j are derived below in main()
 
@@ -401,7 +428,8 @@ def run_case(case, out_root):
         ids = make_ids(model.config.vocab_size, T, seed)
         save_checkpoint(model, d, dtype=case.get("dtype", "fp32"), shard=case.get("shard"),
                         strip=case.get("strip", False),
-                        drop_layer_types=case.get("drop_layer_types", False))
+                        drop_layer_types=case.get("drop_layer_types", False),
+                        config_drop=case.get("config_drop", ()))
         logits, hidden = transformers_reference(d, ids)
         if case.get("dtype", "fp32") == "fp32":
             # the in-memory model and the reloaded checkpoint must agree exactly
