@@ -4,12 +4,22 @@ public struct ParsedToolCall: Equatable, Sendable {
     /// The arguments object as the model wrote it (member order and spelling kept); when the
     /// model wrote the arguments as a JSON string, that string's contents.
     public let argumentsJSON: String
+
+    public init(name: String, argumentsJSON: String) {
+        self.name = name
+        self.argumentsJSON = argumentsJSON
+    }
 }
 
 /// A line of a `<tool_calls>` block that is not a valid call.
 public struct MalformedToolCall: Error, Equatable, Sendable {
     public let line: String
     public let reason: String
+
+    public init(line: String, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
 }
 
 /// What a piece of model output added. Concatenating every delta's strings and lists gives the
@@ -19,6 +29,8 @@ public struct OutputDelta: Equatable, Sendable {
     public var content = ""
     public var toolCalls: [ParsedToolCall] = []
     public var malformedToolCalls: [MalformedToolCall] = []
+
+    public init() {}
 
     public var isEmpty: Bool {
         reasoning.isEmpty && content.isEmpty && toolCalls.isEmpty && malformedToolCalls.isEmpty
@@ -33,6 +45,8 @@ public struct ParsedOutput: Equatable, Sendable {
     public var content = ""
     public var toolCalls: [ParsedToolCall] = []
     public var malformedToolCalls: [MalformedToolCall] = []
+
+    public init() {}
 
     mutating func add(_ delta: OutputDelta) {
         reasoning += delta.reasoning

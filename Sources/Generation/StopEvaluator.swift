@@ -5,6 +5,11 @@ public struct StopStep: Equatable, Sendable {
     public var text: String
     /// Set on the step that ends generation.
     public var finishReason: FinishReason?
+
+    public init(text: String, finishReason: FinishReason?) {
+        self.text = text
+        self.finishReason = finishReason
+    }
 }
 
 /// Applies `StopConditions` token by token.
