@@ -53,5 +53,8 @@ final class ChatTemplateGoldenTests: XCTestCase {
         XCTAssertTrue(template.contains("message['content'][0]['text']"))
         XCTAssertTrue(template.contains("tool | tojson"))
         XCTAssertTrue(template.contains("selectattr('type', 'equalto', 'text')"))
+        XCTAssertEqual(template, ChatTemplate.officialJinjaSource)
+        XCTAssertTrue(ChatTemplate.isOfficialTemplate(template + "\n"))
+        XCTAssertFalse(ChatTemplate.isOfficialTemplate("{{ messages }}"))
     }
 }
