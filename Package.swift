@@ -34,7 +34,7 @@ let package = Package(
             swiftSettings: coreSettings),
         .target(name: "Tokenization", swiftSettings: coreSettings),
         .target(name: "ChatFormat", swiftSettings: coreSettings),
-        .target(name: "Generation", dependencies: ["Tokenization"], swiftSettings: coreSettings),
+        .target(name: "Generation", swiftSettings: coreSettings),
         .target(
             name: "MiniMaxCommands",
             dependencies: [

@@ -1,2 +1,0 @@
-/// Namespace of the ChatFormat module; the real contents arrive with issue 3.
-public enum ChatFormatModule {}

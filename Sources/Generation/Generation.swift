@@ -1,2 +1,0 @@
-/// Namespace of the Generation module; the real contents arrive with issue 3.
-public enum GenerationModule {}
