@@ -59,13 +59,13 @@ let package = Package(
             swiftSettings: coreSettings),
         .testTarget(
             name: "MiniMaxTests", dependencies: ["MiniMax", "TestSupport"],
-            swiftSettings: coreSettings),
+            exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
-            swiftSettings: coreSettings),
+            exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "ChatFormatTests", dependencies: ["ChatFormat", "TestSupport"],
-            swiftSettings: coreSettings),
+            exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "GenerationTests", dependencies: ["Generation", "TestSupport"],
             swiftSettings: coreSettings),
