@@ -34,7 +34,7 @@ let package = Package(
             swiftSettings: coreSettings),
         .target(name: "Tokenization", swiftSettings: coreSettings),
         .target(name: "ChatFormat", swiftSettings: coreSettings),
-        .target(name: "Generation", swiftSettings: coreSettings),
+        .target(name: "Generation", dependencies: ["MiniMax", "Tokenization"], swiftSettings: coreSettings),
         .target(
             name: "MiniMaxCommands",
             dependencies: [
@@ -67,8 +67,8 @@ let package = Package(
             name: "ChatFormatTests", dependencies: ["ChatFormat", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
-            name: "GenerationTests", dependencies: ["Generation", "TestSupport"],
-            swiftSettings: coreSettings),
+            name: "GenerationTests", dependencies: ["Generation", "MiniMax", "Tokenization", "TestSupport"],
+            exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "MiniMaxCommandsTests", dependencies: ["MiniMaxCommands", "MiniMax", "TestSupport"],
             swiftSettings: coreSettings),

@@ -1,0 +1,150 @@
+import Foundation
+import MiniMax
+import Tensors
+import Tokenization
+
+/// What to generate from one prompt.
+public struct GenerationRequest: Sendable {
+    /// [P] prompt token ids (already rendered with the chat template when chatting).
+    public var promptIDs: [Int]
+    public var sampling: SamplingParameters
+    public var stop: StopConditions
+    /// The prompt already opened `<think>` (the parser then starts in reasoning).
+    public var startsInsideThinking: Bool
+    /// Prompt tokens fed per forward call (bounds activation memory on long prompts).
+    public var prefillChunk: Int
+
+    public init(
+        promptIDs: [Int], sampling: SamplingParameters = .greedy, stop: StopConditions = StopConditions(),
+        startsInsideThinking: Bool = false, prefillChunk: Int = 512
+    ) {
+        self.promptIDs = promptIDs
+        self.sampling = sampling
+        self.stop = stop
+        self.startsInsideThinking = startsInsideThinking
+        self.prefillChunk = prefillChunk
+    }
+}
+
+/// The outcome of one generation.
+public struct GenerationResult: Sendable {
+    /// Everything shown to the user (stop strings excluded).
+    public var text: String
+    public var parsed: ParsedOutput
+    /// Generated ids, including the end-of-sequence id when that ended it.
+    public var tokenIDs: [Int]
+    public var finishReason: FinishReason
+    public var promptTokenCount: Int
+    public var prefillSeconds: Double
+    public var decodeSeconds: Double
+}
+
+/// Problems with a request, found before any work is done.
+public enum GenerationError: Error, CustomStringConvertible, Equatable {
+    case emptyPrompt
+    case promptTooLong(tokens: Int, context: Int)
+    case invalidParameter(name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .emptyPrompt: return "the prompt is empty (no tokens to condition on)"
+        case .promptTooLong(let tokens, let context):
+            return "the prompt has \(tokens) tokens, more than the model's context of \(context) (max_position_embeddings)"
+        case .invalidParameter(let name, let reason): return "\(name): \(reason)"
+        }
+    }
+}
+
+/// Drives one sequence: chunked prefill, then sample → stop rules → detokenize → parse, one token
+/// at a time, streaming text as it becomes safe to show (never half a UTF-8 character, a stop
+/// string or a tag).
+///
+/// Call order: `generate(request, onDelta:)`; `onDelta` sees every piece of visible text and the
+/// parser's split of it, and returns false to stop early (Ctrl-C, a client that left).
+public struct TextGenerator {
+    public let model: MiniMaxModel
+    /// Without a tokenizer only token ids are produced (text stays empty).
+    public let tokenizer: Tokenizer?
+
+    public init(model: MiniMaxModel, tokenizer: Tokenizer?) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    public func generate(
+        _ request: GenerationRequest, onDelta: (String, OutputDelta) -> Bool = { _, _ in true }
+    ) throws -> GenerationResult {
+        let context = model.configuration.maxPositionEmbeddings
+        guard !request.promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
+        guard request.promptIDs.count < context else {
+            throw GenerationError.promptTooLong(tokens: request.promptIDs.count, context: context)
+        }
+        guard request.prefillChunk > 0 else {
+            throw GenerationError.invalidParameter(name: "prefillChunk", reason: "must be at least 1")
+        }
+        var sampler = try Sampler(parameters: request.sampling)
+        var stopper = try StopEvaluator(conditions: request.stop)
+        var detokenizer = tokenizer.map { StreamingDetokenizer(tokenizer: $0, skipSpecialTokens: true) }
+        var parser = AssistantOutputParser(startsInsideThinking: request.startsInsideThinking)
+        var cache = model.makeCache()
+
+        let prefillStart = Date()
+        // logits: [V] of the last prompt token
+        var logits: [Float] = []
+        var start = 0
+        while start < request.promptIDs.count {
+            let end = min(start + request.prefillChunk, request.promptIDs.count)
+            let chunk = try model.forward(Array(request.promptIDs[start..<end]), cache: &cache)
+            if end == request.promptIDs.count { logits = Array(chunk.row(chunk.rows - 1)) }
+            start = end
+        }
+        let prefillSeconds = Date().timeIntervalSince(prefillStart)
+
+        let decodeStart = Date()
+        var text = ""
+        var generated: [Int] = []
+        var finishReason: FinishReason = .length
+        func emit(_ piece: String, finishing: Bool) -> Bool {
+            var delta = parser.feed(piece)
+            if finishing {
+                let last = parser.finish()
+                delta.reasoning += last.reasoning
+                delta.content += last.content
+                delta.toolCalls += last.toolCalls
+                delta.malformedToolCalls += last.malformedToolCalls
+            }
+            text += piece
+            return piece.isEmpty && delta.isEmpty ? true : onDelta(piece, delta)
+        }
+        while true {
+            let token = try sampler.sample(logits: logits)
+            generated.append(token.id)
+            var piece = try detokenizer?.append(token.id) ?? ""
+            let step = stopper.append(tokenID: token.id, probability: token.probability, text: piece)
+            piece = step.text
+            if let reason = step.finishReason {
+                finishReason = reason
+                // Bytes still inside the detokenizer belong to the output unless eos or a stop
+                // string ended it.
+                if reason != .stop { piece += try detokenizer?.finish() ?? "" }
+                _ = emit(piece, finishing: true)
+                break
+            }
+            if !emit(piece, finishing: false) {
+                finishReason = .stop
+                _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
+                break
+            }
+            if cache.position >= context {
+                finishReason = .length
+                _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
+                break
+            }
+            logits = try model.forward([token.id], cache: &cache).data
+        }
+        return GenerationResult(
+            text: text, parsed: parser.output, tokenIDs: generated, finishReason: finishReason,
+            promptTokenCount: request.promptIDs.count, prefillSeconds: prefillSeconds,
+            decodeSeconds: Date().timeIntervalSince(decodeStart))
+    }
+}
