@@ -119,7 +119,9 @@ public struct TextGenerator {
         while true {
             let token = try sampler.sample(logits: logits)
             generated.append(token.id)
-            var piece = try detokenizer?.append(token.id) ?? ""
+            // Ids the tokenizer does not know (a model's vocabulary is often padded past the
+            // tokenizer's) produce no text.
+            var piece = tokenizer?.token(of: token.id) == nil ? "" : try detokenizer?.append(token.id) ?? ""
             let step = stopper.append(tokenID: token.id, probability: token.probability, text: piece)
             piece = step.text
             if let reason = step.finishReason {

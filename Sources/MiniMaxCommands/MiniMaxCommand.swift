@@ -15,6 +15,10 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(InspectCommand.self)
         commands.append(LogitsCommand.self)
         commands.append(RandomModelCommand.self)
+        commands.append(TokenizeCommand.self)
+        commands.append(RenderCommand.self)
+        commands.append(GenerateCommand.self)
+        commands.append(ChatCommand.self)
         return commands
     }
 

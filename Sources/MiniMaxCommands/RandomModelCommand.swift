@@ -28,6 +28,9 @@ struct RandomModelCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 0
 
+    @Flag(name: .long, help: "Do not write a byte-level tokenizer beside the weights.")
+    var noTokenizer = false
+
     func run() throws {
         guard let storage = DType(rawValue: dtype) else {
             throw ValidationError("--dtype must be float32, bfloat16 or float16, got '\(dtype)'")
@@ -42,7 +45,11 @@ struct RandomModelCommand: ParsableCommand {
         } else {
             configuration = try Configuration.decode(Data(Self.presetJSON(preset).utf8), path: "preset \(preset.rawValue)")
         }
-        try RandomCheckpointWriter.write(configuration, to: URL(fileURLWithPath: out), dtype: storage, seed: seed)
+        let directory = URL(fileURLWithPath: out)
+        try RandomCheckpointWriter.write(configuration, to: directory, dtype: storage, seed: seed)
+        if configuration.vocabularySize >= 256 + ByteTokenizerFiles.specialTokens.count && !noTokenizer {
+            try ByteTokenizerFiles.write(to: directory, vocabularySize: configuration.vocabularySize)
+        }
         print("wrote \(out): \(InspectCommand.layerPlan(configuration.layerKinds)); \(InspectCommand.format(ParameterCount(configuration).total)) parameters")
     }
 
@@ -51,13 +58,13 @@ struct RandomModelCommand: ParsableCommand {
         let plan8 = #"["linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","full_attention"]"#
         switch preset {
         case .tiny:
-            return #"{"model_type":"minimax","vocab_size":512,"hidden_size":64,"intermediate_size":96,"num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,"num_local_experts":4,"num_experts_per_tok":2,"block_size":16,"layer_types":["linear_attention","linear_attention","linear_attention","full_attention"],"rope_parameters":{"rope_type":"default","rope_theta":10000.0},"eos_token_id":2}"#
+            return #"{"model_type":"minimax","vocab_size":512,"hidden_size":64,"intermediate_size":96,"num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,"num_local_experts":4,"num_experts_per_tok":2,"block_size":16,"layer_types":["linear_attention","linear_attention","linear_attention","full_attention"],"rope_parameters":{"rope_type":"default","rope_theta":10000.0},"eos_token_id":259}"#
         case .benchSmall:
-            return #"{"model_type":"minimax","vocab_size":32000,"hidden_size":1024,"intermediate_size":1536,"num_hidden_layers":8,"num_attention_heads":16,"num_key_value_heads":4,"head_dim":64,"num_local_experts":8,"num_experts_per_tok":2,"block_size":256,"layer_types":"# + plan8 + "}"
+            return #"{"model_type":"minimax","vocab_size":32000,"hidden_size":1024,"intermediate_size":1536,"num_hidden_layers":8,"num_attention_heads":16,"num_key_value_heads":4,"head_dim":64,"num_local_experts":8,"num_experts_per_tok":2,"block_size":256,"layer_types":"# + plan8 + #","eos_token_id":259}"#
         case .benchLong:
-            return #"{"model_type":"minimax","vocab_size":32000,"hidden_size":512,"intermediate_size":512,"num_hidden_layers":8,"num_attention_heads":8,"num_key_value_heads":2,"head_dim":64,"num_local_experts":4,"num_experts_per_tok":2,"block_size":256,"layer_types":"# + plan8 + "}"
+            return #"{"model_type":"minimax","vocab_size":32000,"hidden_size":512,"intermediate_size":512,"num_hidden_layers":8,"num_attention_heads":8,"num_key_value_heads":2,"head_dim":64,"num_local_experts":4,"num_experts_per_tok":2,"block_size":256,"layer_types":"# + plan8 + #","eos_token_id":259}"#
         case .benchLongLightning:
-            return #"{"model_type":"minimax","vocab_size":32000,"hidden_size":512,"intermediate_size":512,"num_hidden_layers":8,"num_attention_heads":8,"num_key_value_heads":2,"head_dim":64,"num_local_experts":4,"num_experts_per_tok":2,"block_size":256,"layer_types":["linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention"]}"#
+            return #"{"model_type":"minimax","vocab_size":32000,"hidden_size":512,"intermediate_size":512,"num_hidden_layers":8,"num_attention_heads":8,"num_key_value_heads":2,"head_dim":64,"num_local_experts":4,"num_experts_per_tok":2,"block_size":256,"layer_types":["linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention","linear_attention"],"eos_token_id":259}"#
         }
     }
 }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import ChatFormat
+import Dispatch
+import Foundation
+import Generation
+import Tokenization
+
+/// `minimax chat`: an interactive terminal conversation. History is kept across turns; reasoning
+/// is shown dimmed (or hidden); Ctrl-C stops the current answer, not the program.
+struct ChatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Chat with a model in the terminal (/reset clears the history, /exit or Ctrl-D quits).")
+
+    @OptionGroup var options: ModelOptions
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(name: .long, help: "System prompt.")
+    var system: String?
+
+    @Flag(name: .long, help: "Do not show the model's reasoning.")
+    var hideReasoning = false
+
+    func run() throws {
+        let loaded = try LoadedModel(options, requireTokenizer: true)
+        guard let tokenizer = loaded.tokenizer else { return }
+        let generator = TextGenerator(model: loaded.model, tokenizer: tokenizer)
+        let interrupt = InterruptFlag()
+        signal(SIGINT, SIG_IGN)
+        let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        signalSource.setEventHandler { interrupt.raise() }
+        signalSource.resume()
+        defer { signalSource.cancel(); signal(SIGINT, SIG_DFL) }
+
+        let styled = isatty(STDOUT_FILENO) != 0
+        let dim = styled ? "\u{1B}[2m" : "", reset = styled ? "\u{1B}[0m" : ""
+        var history: [ChatMessage] = system.map { [.system($0)] } ?? []
+        var turn = 0
+        printError("chatting with \(loaded.directory.lastPathComponent); /reset clears the history, /exit or Ctrl-D quits")
+        while true {
+            FileHandle.standardOutput.write(Data("> ".utf8))
+            guard let line = readLine() else { break }
+            let input = line.trimmingCharacters(in: .whitespaces)
+            if input.isEmpty { continue }
+            if input == "/exit" || input == "/quit" { break }
+            if input == "/reset" {
+                history = system.map { [.system($0)] } ?? []
+                print("(history cleared)")
+                continue
+            }
+            history.append(.user(input))
+            interrupt.clear()
+            let prompt = try tokenizer.encode(try ChatTemplate.render(messages: history, addGenerationPrompt: true))
+            var parameters = sampling.parameters(defaults: loaded.defaults)
+            parameters.seed = sampling.seed &+ UInt64(turn)
+            turn += 1
+            let request = GenerationRequest(
+                promptIDs: prompt, sampling: parameters,
+                stop: sampling.stopConditions(endOfSequence: loaded.defaults.endOfSequence))
+            do {
+                let result = try generator.generate(request) { _, delta in
+                    var out = ""
+                    if !delta.reasoning.isEmpty && !hideReasoning { out += dim + delta.reasoning + reset }
+                    out += delta.content
+                    for call in delta.toolCalls { out += "\n[tool call] \(call.name)(\(call.argumentsJSON))" }
+                    for bad in delta.malformedToolCalls { out += "\n[malformed tool call: \(bad.reason)] \(bad.line)" }
+                    FileHandle.standardOutput.write(Data(out.utf8))
+                    return !interrupt.isRaised
+                }
+                print(interrupt.isRaised ? "\n(stopped)" : "")
+                history.append(.assistant(result.parsed.content))
+            } catch {
+                printError("error: \(error)")
+                history.removeLast()
+            }
+        }
+    }
+}
+
+/// Set from the SIGINT handler, read by the generation loop.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+
+    func raise() { lock.lock(); raised = true; lock.unlock() }
+    func clear() { lock.lock(); raised = false; lock.unlock() }
+    var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ChatFormat
+import Foundation
+
+/// `minimax render`: the exact prompt the model will see for a conversation.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render", abstract: "Print a conversation rendered in the M1 chat format, exactly as fed to the model.")
+
+    @Option(name: .long, help: "Model directory (its tokenizer_config.json chat template is checked against M1's).")
+    var model: String
+
+    @Option(name: .long, help: "Messages in OpenAI JSON form (an array, or {\"messages\": [...]}).")
+    var messages: String
+
+    @Option(name: .long, help: "Tools in OpenAI JSON form (an array, or {\"tools\": [...]}).")
+    var tools: String?
+
+    @Flag(name: .long, help: "Leave out the trailing assistant turn opener.")
+    var noGenerationPrompt = false
+
+    func run() throws {
+        let conversation = try ChatMessage.decodeList(from: try Self.read(messages, option: "--messages"))
+        let toolList = try tools.map { try ChatTool.decodeList(from: try Self.read($0, option: "--tools")) } ?? []
+        Self.warnIfTemplateDiffers(directory: URL(fileURLWithPath: model))
+        let text = try ChatTemplate.render(messages: conversation, tools: toolList, addGenerationPrompt: !noGenerationPrompt)
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func read(_ path: String, option: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(option): cannot read \(path)")
+        }
+        return data
+    }
+
+    /// This engine renders the official M1 template natively; say so when a model ships another.
+    static func warnIfTemplateDiffers(directory: URL) {
+        let url = directory.appendingPathComponent("tokenizer_config.json")
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let template = json["chat_template"] as? String else { return }
+        if !ChatTemplate.isOfficialTemplate(template) {
+            printError("warning: \(url.path) has a chat template other than MiniMax-M1's; rendering with M1's")
+        }
+    }
+}
