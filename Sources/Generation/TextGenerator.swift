@@ -94,8 +94,8 @@ public struct TextGenerator {
         var start = 0
         while start < request.promptIDs.count {
             let end = min(start + request.prefillChunk, request.promptIDs.count)
-            let chunk = try model.forward(Array(request.promptIDs[start..<end]), cache: &cache)
-            if end == request.promptIDs.count { logits = Array(chunk.row(chunk.rows - 1)) }
+            let chunk = try model.forward(Array(request.promptIDs[start..<end]), cache: &cache, lastTokenOnly: true)
+            if end == request.promptIDs.count { logits = chunk.data }
             start = end
         }
         let prefillSeconds = Date().timeIntervalSince(prefillStart)

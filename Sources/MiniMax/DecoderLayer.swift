@@ -21,9 +21,9 @@ struct DecoderLayer {
     let residualIsNormalized: Bool
 
     /// h: [T, D] → [T, D]
-    func forward(_ h: Matrix, cache: inout LayerCache) throws -> Matrix {
-        let n1 = RMSNorm.apply(h, weight: inputNorm, eps: normEpsilon)
-        let mixed: Matrix = try cache.mutate(
+    func forward(_ h: Matrix, cache: inout LayerCache, profile: ForwardProfile? = nil) throws -> Matrix {
+        let n1 = profile.measure(.norms) { RMSNorm.apply(h, weight: inputNorm, eps: normEpsilon) }
+        let mixed: Matrix = try profile.measure(mixerPart) { try cache.mutate(
             keyValue: { kv in
                 guard case .softmax(let layer) = mixer else { throw ModelError.cacheMismatch }
                 return layer.forward(n1, cache: &kv)
@@ -31,10 +31,18 @@ struct DecoderLayer {
             linear: { state in
                 guard case .lightning(let layer) = mixer else { throw ModelError.cacheMismatch }
                 return layer.forward(n1, cache: &state)
-            })
-        let afterAttention = Self.residual(attentionResidual, residualIsNormalized ? n1 : h, mixed)
-        let n2 = RMSNorm.apply(afterAttention, weight: postAttentionNorm, eps: normEpsilon)
-        return Self.residual(mlpResidual, residualIsNormalized ? n2 : afterAttention, moe.forward(n2))
+            }) }
+        let (afterAttention, n2) = profile.measure(.norms) {
+            let afterAttention = Self.residual(attentionResidual, residualIsNormalized ? n1 : h, mixed)
+            return (afterAttention, RMSNorm.apply(afterAttention, weight: postAttentionNorm, eps: normEpsilon))
+        }
+        let expertsOut = profile.measure(.mixtureOfExperts) { moe.forward(n2) }
+        return profile.measure(.norms) { Self.residual(mlpResidual, residualIsNormalized ? n2 : afterAttention, expertsOut) }
+    }
+
+    var mixerPart: ForwardProfile.Part {
+        if case .lightning = mixer { return .lightningAttention }
+        return .softmaxAttention
     }
 
     /// α · residual + β · update

@@ -9,6 +9,8 @@ public final class MiniMaxModel: @unchecked Sendable {
     public let configuration: Configuration
     public let weights: ModelWeights
     let layers: [DecoderLayer]
+    /// When set, forward passes add their time per part to it.
+    public var profile: ForwardProfile?
 
     public init(configuration: Configuration, weights: ModelWeights) {
         self.configuration = configuration
@@ -46,24 +48,29 @@ public final class MiniMaxModel: @unchecked Sendable {
     /// A fresh cache for one sequence.
     public func makeCache() -> ModelCache { ModelCache(configuration: configuration) }
 
-    /// Runs `ids` after whatever `cache` already holds and returns their logits [T, V].
+    /// Runs `ids` after whatever `cache` already holds and returns their logits [T, V]
+    /// (only the last token's, [1, V], with `lastTokenOnly` — all a generator needs).
     /// `observeHiddenState(l, h)` sees each layer's output (l = 0 is the embedding, l + 1 layer l).
     public func forward(
-        _ ids: [Int], cache: inout ModelCache, observeHiddenState: ((Int, Matrix) -> Void)? = nil
+        _ ids: [Int], cache: inout ModelCache, lastTokenOnly: Bool = false,
+        observeHiddenState: ((Int, Matrix) -> Void)? = nil
     ) throws -> Matrix {
         guard !ids.isEmpty else { throw ModelError.emptyInput }
         guard cache.layers.count == layers.count else { throw ModelError.cacheMismatch }
         // h: [T, D]
-        var h = try embed(ids, firstPosition: cache.position)
+        var h = try profile.measure(.embedding) { try embed(ids, firstPosition: cache.position) }
         observeHiddenState?(0, h)
         for (l, layer) in layers.enumerated() {
-            h = try layer.forward(h, cache: &cache.layers[l])
+            h = try layer.forward(h, cache: &cache.layers[l], profile: profile)
             observeHiddenState?(l + 1, h)
         }
         cache.position += ids.count
-        let normalized = RMSNorm.apply(h, weight: weights.finalNorm, eps: configuration.rmsNormEpsilon)
-        // logits: [T, V]
-        return MatMul.multiply(normalized, weights.lmHead)
+        return profile.measure(.head) {
+            let last = lastTokenOnly ? h.rows(h.rows - 1..<h.rows) : h
+            let normalized = RMSNorm.apply(last, weight: weights.finalNorm, eps: configuration.rmsNormEpsilon)
+            // logits: [T, V]
+            return MatMul.multiply(normalized, weights.lmHead)
+        }
     }
 
     /// ids: [T] → [T, D]

@@ -19,6 +19,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(RenderCommand.self)
         commands.append(GenerateCommand.self)
         commands.append(ChatCommand.self)
+        commands.append(BenchCommand.self)
         return commands
     }
 

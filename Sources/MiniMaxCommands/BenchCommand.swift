@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import MiniMax
+import Tensors
+
+/// `minimax bench`: prefill and decode speed, time per layer kind, memory, and decode bandwidth
+/// next to the machine's own streaming-read bandwidth.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure prefill/decode throughput, per-part time, memory and bandwidth.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(name: .long, help: "Prompt lengths to prefill, comma-separated.")
+    var promptTokens: String = "512"
+
+    @Option(name: .long, help: "Tokens to decode after the first prompt and after each --context.")
+    var decodeTokens: Int = 128
+
+    @Option(name: .long, help: "Context lengths after which to time decoding, comma-separated (e.g. 1024,32768).")
+    var context: String?
+
+    @Option(name: .long, help: "Tokens per forward call while prefilling.")
+    var prefillChunk: Int = 2048
+
+    @Flag(name: .long, help: "Skip the streaming-read bandwidth measurement.")
+    var skipBandwidth = false
+
+    @Flag(name: .long, help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
+        guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1") }
+        _ = try parseTokenIDs(promptTokens, option: "--prompt-tokens")
+        if let context { _ = try parseTokenIDs(context, option: "--context") }
+    }
+
+    struct Report: Encodable {
+        struct Prefill: Encodable { let tokens: Int; let seconds: Double; let tokens_per_second: Double }
+        struct Decode: Encodable {
+            let context: Int; let tokens: Int; let seconds: Double; let tokens_per_second: Double
+            let milliseconds_per_token: Double; let cache_bytes: Int
+        }
+        var model: String
+        var threads: Int
+        var weight_bytes_per_token: Int
+        var streaming_read_gb_per_s: Double?
+        var prefill: [Prefill] = []
+        var decode: [Decode] = []
+        var decode_bandwidth_gb_per_s: Double = 0
+        var decode_bandwidth_fraction: Double?
+        var prefill_seconds_by_part: [String: Double] = [:]
+        var decode_seconds_by_part: [String: Double] = [:]
+        var peak_resident_bytes: Int = 0
+    }
+
+    func run() throws {
+        if let threads = options.threads { Parallel.threadCount = threads }
+        let model = try MiniMaxModel.load(directory: options.directory)
+        let c = model.configuration
+        var report = Report(
+            model: options.directory.lastPathComponent, threads: Parallel.threadCount,
+            weight_bytes_per_token: model.weights.bytesReadPerToken(expertsPerToken: c.expertsPerToken))
+        if !skipBandwidth { report.streaming_read_gb_per_s = MemoryBandwidth.measureStreamingRead() / 1e9 }
+        let profile = ForwardProfile()
+        model.profile = profile
+
+        // Warm up: page the weights in and fault in the scratch memory.
+        var warm = model.makeCache()
+        _ = try model.forward(tokens(16, c.vocabularySize), cache: &warm, lastTokenOnly: true)
+
+        let lengths = try parseTokenIDs(promptTokens, option: "--prompt-tokens")
+        var firstCache: ModelCache?
+        for n in lengths {
+            var cache = model.makeCache()
+            profile.reset()
+            let seconds = try time { try prefill(model, tokens(n, c.vocabularySize), &cache) }
+            report.prefill.append(.init(tokens: n, seconds: seconds, tokens_per_second: Double(n) / seconds))
+            report.prefill_seconds_by_part = named(profile.seconds)
+            if firstCache == nil { firstCache = cache }
+        }
+        if var cache = firstCache, let n = lengths.first {
+            profile.reset()
+            let d = try decode(model, &cache, context: n)
+            report.decode.append(d)
+            report.decode_seconds_by_part = named(profile.seconds)
+            report.decode_bandwidth_gb_per_s = Double(report.weight_bytes_per_token) * d.tokens_per_second / 1e9
+            report.decode_bandwidth_fraction = report.streaming_read_gb_per_s.map { report.decode_bandwidth_gb_per_s / $0 }
+        }
+        model.profile = nil
+        for n in try context.map({ try parseTokenIDs($0, option: "--context") }) ?? [] {
+            var cache = model.makeCache()
+            try prefill(model, tokens(n, c.vocabularySize), &cache)
+            report.decode.append(try decode(model, &cache, context: n))
+        }
+        report.peak_resident_bytes = peakResidentBytes()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(table(report))
+        }
+    }
+
+    /// Deterministic pseudo-random ids.
+    func tokens(_ n: Int, _ vocabulary: Int) -> [Int] {
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        return (0..<n).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(vocabulary))
+        }
+    }
+
+    func prefill(_ model: MiniMaxModel, _ ids: [Int], _ cache: inout ModelCache) throws {
+        var start = 0
+        while start < ids.count {
+            let end = min(start + prefillChunk, ids.count)
+            _ = try model.forward(Array(ids[start..<end]), cache: &cache, lastTokenOnly: true)
+            start = end
+        }
+    }
+
+    /// Greedy decoding of `decodeTokens` tokens from `cache`.
+    func decode(_ model: MiniMaxModel, _ cache: inout ModelCache, context: Int) throws -> Report.Decode {
+        var token = 1
+        let seconds = try time {
+            for _ in 0..<decodeTokens {
+                let logits = try model.forward([token], cache: &cache, lastTokenOnly: true)
+                token = logits.data.indices.max { logits.data[$0] < logits.data[$1] } ?? 0
+            }
+        }
+        return .init(context: context, tokens: decodeTokens, seconds: seconds,
+                     tokens_per_second: Double(decodeTokens) / seconds,
+                     milliseconds_per_token: seconds * 1000 / Double(decodeTokens), cache_bytes: cache.byteCount)
+    }
+
+    func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    func named(_ seconds: [ForwardProfile.Part: Double]) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: seconds.map { ($0.key.rawValue, $0.value) })
+    }
+
+    func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    func table(_ r: Report) -> String {
+        var lines = ["model \(r.model), \(r.threads) threads, \(String(format: "%.1f", Double(r.weight_bytes_per_token) / 1e6)) MB of weights read per decoded token"]
+        if let bw = r.streaming_read_gb_per_s { lines.append(String(format: "streaming read          %8.1f GB/s", bw)) }
+        for p in r.prefill {
+            lines.append(String(format: "prefill %7d tokens   %8.1f tok/s  (%.3f s)", p.tokens, p.tokens_per_second, p.seconds))
+        }
+        for d in r.decode {
+            lines.append(String(format: "decode after %7d     %8.1f tok/s  (%.2f ms/token, cache %.1f MB)",
+                                d.context, d.tokens_per_second, d.milliseconds_per_token, Double(d.cache_bytes) / 1e6))
+        }
+        lines.append(String(format: "decode bandwidth        %8.1f GB/s%@", r.decode_bandwidth_gb_per_s,
+                            r.decode_bandwidth_fraction.map { String(format: " (%.0f%% of streaming read)", $0 * 100) } ?? ""))
+        for (title, parts) in [("prefill", r.prefill_seconds_by_part), ("decode", r.decode_seconds_by_part)] {
+            let total = parts.values.reduce(0, +)
+            let split = parts.sorted { $0.value > $1.value }
+                .map { String(format: "%@ %.0f%%", $0.key, total > 0 ? $0.value / total * 100 : 0) }
+            lines.append("\(title) time: " + split.joined(separator: ", "))
+        }
+        lines.append(String(format: "peak resident memory    %8.1f MB", Double(r.peak_resident_bytes) / 1e6))
+        return lines.joined(separator: "\n")
+    }
+}
