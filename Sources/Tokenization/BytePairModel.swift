@@ -45,7 +45,9 @@ struct BytePairModel: Sendable {
             }
             spellings[id] = token
             let scalars = token.unicodeScalars
-            if scalars.count == 1, let scalar = scalars.first { characters[scalar.value] = Int32(id) }
+            if let scalar = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex {
+                characters[scalar.value] = Int32(id)
+            }
         }
         idToToken = spellings
         characterIDs = characters

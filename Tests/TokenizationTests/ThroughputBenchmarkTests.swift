@@ -11,7 +11,9 @@ final class ThroughputBenchmarkTests: XCTestCase {
         guard let model = environment["TOKENIZER_BENCH_MODEL"], let file = environment["TOKENIZER_BENCH_FILE"] else {
             throw XCTSkip("set TOKENIZER_BENCH_MODEL and TOKENIZER_BENCH_FILE to benchmark")
         }
+        let loadStart = Date()
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
+        print("loaded \(model) in \(String(format: "%.3f", Date().timeIntervalSince(loadStart))) s")
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let repetitions = Int(environment["TOKENIZER_BENCH_REPETITIONS"] ?? "") ?? 5
         let result = try TokenizerBenchmark.measureEncode(tokenizer: tokenizer, text: text, repetitions: repetitions)
