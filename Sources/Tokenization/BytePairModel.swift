@@ -26,12 +26,17 @@ struct BytePairModel: Sendable {
     let characterIDs: [UInt32: Int32]
     let unknownID: Int32?
     let cache = PieceCache()
+    static let maximumID = 1 << 24
 
     /// `merges` are pairs of vocabulary spellings in rank order; `file` names the source for
     /// errors. The merged token must be in the vocabulary, as `tokenizers` requires.
     init(vocabulary: [String: Int], merges rules: [(String, String)], options: Options, file: String) throws {
         tokenToID = vocabulary
         let largestID = vocabulary.values.max() ?? -1
+        // Ids index an array; a stray huge id must be an error, not a multi-gigabyte allocation.
+        guard largestID < Self.maximumID else {
+            throw TokenizerError.invalidField(file: file, field: "model.vocab", reason: "holds id \(largestID), above the limit \(Self.maximumID - 1)")
+        }
         var spellings = [String?](repeating: nil, count: largestID + 1)
         var characters: [UInt32: Int32] = [:]
         for (token, id) in vocabulary {
@@ -40,7 +45,9 @@ struct BytePairModel: Sendable {
             }
             spellings[id] = token
             let scalars = token.unicodeScalars
-            if scalars.count == 1, let scalar = scalars.first { characters[scalar.value] = Int32(id) }
+            if let scalar = scalars.first, scalars.index(after: scalars.startIndex) == scalars.endIndex {
+                characters[scalar.value] = Int32(id)
+            }
         }
         idToToken = spellings
         characterIDs = characters

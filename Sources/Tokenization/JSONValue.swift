@@ -69,7 +69,14 @@ struct JSONObject {
     }
 
     /// JSON booleans arrive as NSNumbers of Objective-C type `c` (char) on every platform.
-    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+    static func isBoolean(_ number: NSNumber) -> Bool { number.objCType.pointee == CChar(UInt8(ascii: "c")) }
+
+    /// The integer a JSON value holds, or nil (for the 200k-entry vocabulary loop, which cannot
+    /// afford the per-field path bookkeeping of `integer(_:)`).
+    static func integerValue(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, !isBoolean(number) else { return nil }
+        return Int(exactly: number.doubleValue)
+    }
 
     func integer(_ key: String) throws -> Int {
         guard !isNull(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }

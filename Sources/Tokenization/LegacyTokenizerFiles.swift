@@ -8,7 +8,10 @@ enum LegacyTokenizerFiles {
         let vocabularyJSON = try JSONObject(parsing: Tokenizer.readFile(directory.appendingPathComponent("vocab.json")), file: "vocab.json")
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(vocabularyJSON.values.count)
-        for token in vocabularyJSON.values.keys { vocabulary[token] = try vocabularyJSON.integer(token) }
+        for (token, value) in vocabularyJSON.values {
+            guard let id = JSONObject.integerValue(value) else { throw vocabularyJSON.invalid(token, "is not an integer") }
+            vocabulary[token] = id
+        }
         let mergesData = try Tokenizer.readFile(directory.appendingPathComponent("merges.txt"))
         let merges = try MergesFile.parse(Array(mergesData), file: "merges.txt")
 

@@ -49,8 +49,9 @@ enum TokenizerJSON {
         let vocabularyObject = try json.object("vocab")
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(vocabularyObject.values.count)
-        for token in vocabularyObject.values.keys {
-            vocabulary[token] = try vocabularyObject.integer(token)
+        for (token, value) in vocabularyObject.values {
+            guard let id = JSONObject.integerValue(value) else { throw vocabularyObject.invalid(token, "is not an integer") }
+            vocabulary[token] = id
         }
         let rules = try json.array("merges")
         var merges: [(String, String)] = []
