@@ -92,10 +92,10 @@ struct LoadedModel {
         let directory = options.directory
         self.directory = directory
         model = try MiniMaxModel.load(directory: directory)
-        let hasTokenizer = ["tokenizer.json", "vocab.json"].contains {
+        let hasTokenizer = ["tokenizer.json", "vocab.json", "merges.txt"].contains {
             FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
         }
-        tokenizer = hasTokenizer || requireTokenizer ? try Tokenizer.load(directory: directory) : nil
+        tokenizer = hasTokenizer || requireTokenizer ? try loadTokenizer(directory: directory) : nil
         defaults = try GenerationDefaults(directory: directory, configuration: model.configuration, tokenizer: tokenizer)
     }
 }

@@ -33,7 +33,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
+        let tokenizer = try loadTokenizer(directory: URL(fileURLWithPath: model))
         if let text {
             let ids = try tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")
