@@ -1,14 +1,18 @@
 import Foundation
+import Tensors
 
 /// Lightning attention: linear attention with a per-head exponential decay λ = exp(−s).
 /// Definition per head (state S ∈ ℝ^{d×d}, rows indexed by key features):
 ///   S_t = λ S_{t−1} + k_tᵀ v_t,   o_t = q_t S_t.
-/// Prefill runs it block-wise (intra-block masked product + inter-block state product + state
-/// update, O(T·d² + T·B·d)); a single token takes the fused recurrent step. The state stays fp32.
+/// Prefill runs it block-wise — intra-block masked product (QKᵀ ⊙ decay)·V, inter-block product
+/// (Q ⊙ λ^{i+1})·S, state update λ^m S + (K ⊙ λ^{m−1−j})ᵀ V — each as a matrix product, so
+/// the cost is O(T·d² + T·B·d) at matrix-kernel speed. A single token takes the fused recurrent
+/// step. The state stays fp32 and is stored transposed, Sᵀ: [H, d (value), d (key)], so both the
+/// recurrent step and the block products read it row by row.
 public enum LightningAttention {
     /// - qkv: [T, H, 3, d] — per head and token the query, key and value, back to back.
     /// - slopes: [H] decay rates s_h (λ_h = exp(−s_h)).
-    /// - state: [H, d, d], read and updated in place.
+    /// - state: [H, d, d] holding Sᵀ, read and updated in place.
     /// - out: [T, H, d].
     public static func forward(
         qkv: UnsafePointer<Float>, tokens: Int, heads: Int, headDim d: Int, slopes: [Float],
@@ -18,6 +22,7 @@ public enum LightningAttention {
         let qkvAddress = UnsafeRawPointer(qkv), stateAddress = UnsafeMutableRawPointer(state)
         let outAddress = UnsafeMutableRawPointer(out)
         Parallel.forEachRange(heads) { headRange in
+            var scratch = tokens == 1 ? nil : BlockScratch(blockSize: min(blockSize, tokens), headDim: d)
             for h in headRange {
                 let head = HeadView(
                     qkv: qkvAddress.assumingMemoryBound(to: Float.self), heads: heads, headDim: d, head: h,
@@ -26,9 +31,10 @@ public enum LightningAttention {
                 if tokens == 1 {
                     recurrentStep(head, token: 0, decay: expf(-slopes[h]), state: s)
                 } else {
-                    blockwise(head, tokens: tokens, slope: slopes[h], blockSize: blockSize, state: s)
+                    blockwise(head, tokens: tokens, slope: slopes[h], blockSize: blockSize, state: s, scratch: &scratch!)
                 }
             }
+            scratch?.deallocate()
         }
     }
 
@@ -46,22 +52,49 @@ public enum LightningAttention {
         @inline(__always) func o(_ t: Int) -> UnsafeMutablePointer<Float> { out + (t * heads + head) * headDim }
     }
 
-    /// One token: S = λS + kᵀv and o = qS in a single pass over the rows of S.
+    /// One token: Sᵀ = λSᵀ + vᵀk and o = q S in a single pass over the rows of Sᵀ.
     @inline(__always)
     static func recurrentStep(_ head: HeadView, token t: Int, decay: Float, state s: UnsafeMutablePointer<Float>) {
         let d = head.headDim
         let q = head.q(t), k = head.k(t), v = head.v(t), o = head.o(t)
-        o.initialize(repeating: 0, count: d)
-        for r in 0..<d {
-            let row = s + r * d
-            Dot.scaleAndAdd(decay, row, k[r], v, count: d)
-            Dot.axpy(q[r], row, o, count: d)
+        for c in 0..<d {
+            let row = s + c * d
+            Dot.scaleAndAdd(decay, row, v[c], k, count: d)
+            o[c] = Dot.product(q, row, count: d)
         }
     }
 
-    /// Block-wise prefill over `tokens` tokens starting from the state in `s`.
+    /// Per-thread buffers for one block of one head.
+    struct BlockScratch {
+        let blockSize: Int, headDim: Int
+        /// [B, d] queries; [B, d] queries × λ^{i+1}; [B, d] keys; [d, B] (keys × λ^{m−1−j})ᵀ; [d, B] valuesᵀ
+        let q, qDecayed, k, kDecayedT, vT: UnsafeMutablePointer<Float>
+        /// [B, B] decayed scores; [B, d] block output; [d, d] state increment (transposed)
+        let scores, o, stateIncrement: UnsafeMutablePointer<Float>
+
+        init(blockSize b: Int, headDim d: Int) {
+            blockSize = b
+            headDim = d
+            q = .allocate(capacity: b * d); qDecayed = .allocate(capacity: b * d); k = .allocate(capacity: b * d)
+            kDecayedT = .allocate(capacity: d * b); vT = .allocate(capacity: d * b)
+            scores = .allocate(capacity: b * b); o = .allocate(capacity: b * d); stateIncrement = .allocate(capacity: d * d)
+        }
+
+        func deallocate() {
+            for p in [q, qDecayed, k, kDecayedT, vT, scores, o, stateIncrement] { p.deallocate() }
+        }
+    }
+
+    /// A [rows, cols] fp32 matrix in scratch memory, as a matrix-kernel weight operand.
+    @inline(__always)
+    static func view(_ p: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int) -> TensorView {
+        TensorView(dtype: .float32, shape: [rows, cols], base: UnsafeRawPointer(p), owner: nil)
+    }
+
+    /// Block-wise prefill over `tokens` tokens starting from the state in `s` (Sᵀ).
     static func blockwise(
-        _ head: HeadView, tokens: Int, slope: Float, blockSize: Int, state s: UnsafeMutablePointer<Float>
+        _ head: HeadView, tokens: Int, slope: Float, blockSize: Int, state s: UnsafeMutablePointer<Float>,
+        scratch: inout BlockScratch
     ) {
         let d = head.headDim
         // decayPower[n] = λⁿ, formed directly as exp(−s·n) like the reference's decay tables.
@@ -69,29 +102,37 @@ public enum LightningAttention {
         var blockStart = 0
         while blockStart < tokens {
             let m = min(blockSize, tokens - blockStart)
+            // Gather the block: q, k: [m, d]; q·λ^{i+1}; (k·λ^{m−1−j})ᵀ and vᵀ: [d, m].
+            for j in 0..<m {
+                let t = blockStart + j
+                let q = head.q(t), k = head.k(t), v = head.v(t)
+                let qDecay = decayPower[j + 1], kDecay = decayPower[m - 1 - j]
+                for c in 0..<d {
+                    scratch.q[j * d + c] = q[c]
+                    scratch.qDecayed[j * d + c] = q[c] * qDecay
+                    scratch.k[j * d + c] = k[c]
+                    scratch.kDecayedT[c * m + j] = k[c] * kDecay
+                    scratch.vT[c * m + j] = v[c]
+                }
+            }
+            // inter: O = (Q ⊙ λ^{i+1}) · S           ([m, d] · Sᵀᵀ)
+            MatMul.multiply(scratch.qDecayed, rows: m, weight: view(s, d, d), into: scratch.o, parallel: false)
+            // scores: P = (Q Kᵀ) ⊙ λ^{i−j}, causal     ([m, m])
+            MatMul.multiply(scratch.q, rows: m, weight: view(scratch.k, m, d), into: scratch.scores, parallel: false)
             for i in 0..<m {
-                let t = blockStart + i
-                let q = head.q(t), o = head.o(t)
-                o.initialize(repeating: 0, count: d)
-                // inter: λ^{i+1} q_i S_prev
-                for r in 0..<d { Dot.axpy(decayPower[i + 1] * q[r], s + r * d, o, count: d) }
-                // intra: Σ_{j≤i} λ^{i−j} (q_i·k_j) v_j
-                for j in 0...i {
-                    let u = blockStart + j
-                    let weight = decayPower[i - j] * Dot.product(q, head.k(u), count: d)
-                    Dot.axpy(weight, head.v(u), o, count: d)
-                }
+                let row = scratch.scores + i * m
+                for j in 0..<m { row[j] = j <= i ? row[j] * decayPower[i - j] : 0 }
             }
-            // S = λ^m S_prev + Σ_j λ^{m−1−j} k_jᵀ v_j
-            for r in 0..<d {
-                let row = s + r * d
-                var scale = decayPower[m]
-                for j in 0..<m {
-                    let u = blockStart + j
-                    Dot.scaleAndAdd(scale, row, decayPower[m - 1 - j] * head.k(u)[r], head.v(u), count: d)
-                    scale = 1
-                }
+            // intra: O += P · V                       ([m, m] · (Vᵀ)ᵀ), added into the output
+            for i in 0..<m { head.o(blockStart + i).update(from: scratch.o + i * d, count: d) }
+            MatMul.multiply(scratch.scores, rows: m, weight: view(scratch.vT, d, m), into: scratch.o, parallel: false)
+            for i in 0..<m {
+                let o = head.o(blockStart + i), intra = scratch.o + i * d
+                for c in 0..<d { o[c] += intra[c] }
             }
+            // state: Sᵀ = λ^m Sᵀ + Vᵀ · (K ⊙ λ^{m−1−j})   ([d, m] · [d, m]ᵀ)
+            MatMul.multiply(scratch.vT, rows: d, weight: view(scratch.kDecayedT, d, m), into: scratch.stateIncrement, parallel: false)
+            Dot.scaleAndAdd(decayPower[m], s, 1, scratch.stateIncrement, count: d * d)
             blockStart += m
         }
     }

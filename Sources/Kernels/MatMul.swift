@@ -1,24 +1,39 @@
 import Tensors
 
 /// `out[T, N] = x[T, K] · Wᵀ` with `W: [N, K]` stored as fp32, bf16 or fp16 — the shape of every
-/// linear layer. One kernel serves prefill (many tokens) and decode (T = 1, a matrix-vector
-/// product): threads split the weight rows, each weight row is widened once and reused for all T
-/// tokens, so no fp32 copy of the weights ever exists.
+/// linear layer. Few tokens (decode): a bandwidth-bound product where threads split the weight
+/// rows and each row is read once for all T tokens. Many tokens (prefill): `PackedMatMul`, a
+/// register-blocked kernel over packed panels. No fp32 copy of the weights ever exists.
 public enum MatMul {
+    /// From this many rows on, packing weight panels pays for itself.
+    public static let packedThreshold = 4
+
+    /// `parallel: false` keeps the work on the calling thread (for callers that already split
+    /// their work across threads, like per-head attention).
     public static func multiply(
-        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool = true
     ) {
         precondition(weight.shape.count == 2, "MatMul weight must be 2-D, got \(weight.shape)")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
+        if rows >= packedThreshold {
+            PackedMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+            return
+        }
         // Enough rows per task that a task is worth a thread (~32k multiply-adds).
         let grain = max(1, 32768 / max(1, k &* rows))
         let outAddress = UnsafeMutableRawPointer(out)
-        Parallel.forEachRange(n, grain: grain) { range in
+        Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
             let out = outAddress.assumingMemoryBound(to: Float.self)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(k, 1))
             defer { scratch.deallocate() }
             for row in range {
+                if weight.dtype == .bfloat16 && rows == 1 {
+                    // One token: widen in registers straight from the mapped weights.
+                    out[row] = Dot.product(x, bfloat16: weight.base + row &* k &* 2, count: k)
+                    continue
+                }
                 let w: UnsafePointer<Float>
                 if weight.dtype == .float32 {
                     w = weight.base.assumingMemoryBound(to: Float.self) + row &* k

@@ -20,6 +20,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(GenerateCommand.self)
         commands.append(ChatCommand.self)
         commands.append(BenchCommand.self)
+        commands.append(KernelBenchCommand.self)
         return commands
     }
 

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Tensors
+
+/// `minimax bench-kernels`: the matrix kernels alone, in GFLOP/s (many tokens) and GB/s (one token).
+struct KernelBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-kernels", abstract: "Measure matrix-product GFLOP/s and matrix-vector GB/s per weight dtype.")
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Products to time as T,K,N triples separated by ';'.")
+    var shapes: String = "512,1024,1536;512,1536,1024;2048,2048,2048"
+
+    func run() throws {
+        if let threads { Parallel.threadCount = threads }
+        let triples = try shapes.split(separator: ";").map { triple -> [Int] in
+            let values = triple.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == 3, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--shapes: '\(triple)' is not T,K,N") }
+            return values
+        }
+        print("threads \(Parallel.threadCount)")
+        for dtype in [DType.float32, .bfloat16] {
+            for shape in triples {
+                let (t, k, n) = (shape[0], shape[1], shape[2])
+                let x = Matrix(rows: t, cols: k, data: (0..<(t * k)).map { Float($0 % 7) * 0.1 })
+                let w = TensorView.owned((0..<(n * k)).map { Float($0 % 5) * 0.01 }, shape: [n, k], dtype: dtype)
+                _ = MatMul.multiply(x, w)
+                let seconds = best { _ = MatMul.multiply(x, w) }
+                print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
+            }
+            let k = 4096, n = 8192
+            let w = TensorView.owned([Float](repeating: 0.01, count: n * k), shape: [n, k], dtype: dtype)
+            let x = Matrix(rows: 1, cols: k, data: [Float](repeating: 1, count: k))
+            _ = MatMul.multiply(x, w)
+            let seconds = best { _ = MatMul.multiply(x, w) }
+            print(String(format: "%@ matvec K=%d N=%d: %.1f GB/s of weights", dtype.rawValue, k, n, Double(w.byteCount) / seconds / 1e9))
+        }
+    }
+
+    func best(_ body: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return best
+    }
+}
