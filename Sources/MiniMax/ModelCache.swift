@@ -1,19 +1,71 @@
-/// Keys and values of one softmax layer for one sequence, appended as tokens arrive.
-public struct KeyValueCache: Sendable {
-    /// [count, H_kv, d], already rotated.
-    public var keys: [Float] = []
-    /// [count, H_kv, d]
-    public var values: [Float] = []
-    public private(set) var count = 0
-    public let width: Int
+/// One page of a key/value cache: `pageSize` token slots for every KV head. Full pages never change,
+/// so copies of a cache share them; only the page being filled is copied when shared.
+final class KeyValuePage: @unchecked Sendable {
+    /// [H_kv, pageSize, d]
+    let keys: UnsafeMutablePointer<Float>
+    /// [H_kv, d, pageSize] — transposed so attention can multiply by it directly; unused slots are 0.
+    let values: UnsafeMutablePointer<Float>
+    let elementCount: Int
 
-    public init(keyValueHeads: Int, headDim: Int) { width = keyValueHeads * headDim }
-
-    mutating func append(keys newKeys: [Float], values newValues: [Float], tokens: Int) {
-        keys += newKeys
-        values += newValues
-        count += tokens
+    init(elementCount: Int) {
+        self.elementCount = elementCount
+        keys = .allocate(capacity: elementCount)
+        keys.initialize(repeating: 0, count: elementCount)
+        values = .allocate(capacity: elementCount)
+        values.initialize(repeating: 0, count: elementCount)
     }
+
+    convenience init(copying other: KeyValuePage) {
+        self.init(elementCount: other.elementCount)
+        keys.update(from: other.keys, count: elementCount)
+        values.update(from: other.values, count: elementCount)
+    }
+
+    deinit {
+        keys.deallocate()
+        values.deallocate()
+    }
+}
+
+/// Keys (rotated) and values of one softmax layer for one sequence, in pages of `pageSize` tokens:
+/// growth never copies what is stored, and at most one page is partly empty.
+public struct KeyValueCache: Sendable {
+    public let keyValueHeads: Int
+    public let headDim: Int
+    public let pageSize: Int
+    var pages: [KeyValuePage] = []
+    public private(set) var count = 0
+
+    public init(keyValueHeads: Int, headDim: Int, pageSize: Int = 256) {
+        self.keyValueHeads = keyValueHeads
+        self.headDim = headDim
+        self.pageSize = pageSize
+    }
+
+    /// Appends `tokens` tokens. newKeys, newValues: [T, H_kv, d].
+    mutating func append(keys newKeys: [Float], values newValues: [Float], tokens: Int) {
+        let d = headDim, heads = keyValueHeads, size = pageSize
+        for t in 0..<tokens {
+            let slot = count % size
+            if slot == 0 {
+                pages.append(KeyValuePage(elementCount: heads * size * d))
+            } else if !isKnownUniquelyReferenced(&pages[pages.count - 1]) {
+                pages[pages.count - 1] = KeyValuePage(copying: pages[pages.count - 1])
+            }
+            let page = pages[pages.count - 1]
+            for g in 0..<heads {
+                let source = (t * heads + g) * d
+                for c in 0..<d {
+                    page.keys[(g * size + slot) * d + c] = newKeys[source + c]
+                    page.values[(g * d + c) * size + slot] = newValues[source + c]
+                }
+            }
+            count += 1
+        }
+    }
+
+    /// Bytes held (whole pages).
+    public var byteCount: Int { pages.count * 2 * keyValueHeads * pageSize * headDim * 4 }
 }
 
 /// The d×d state of every head of one lightning layer for one sequence: fixed size, fp32.
@@ -52,7 +104,7 @@ public struct ModelCache: Sendable {
     public var byteCount: Int {
         layers.reduce(0) { total, layer in
             switch layer {
-            case .keyValue(let kv): return total + (kv.keys.count + kv.values.count) * 4
+            case .keyValue(let kv): return total + kv.byteCount
             case .linear(let s): return total + s.state.count * 4
             }
         }

@@ -30,18 +30,17 @@ struct SoftmaxAttentionLayer {
         cache.append(keys: k.data, values: v.data, tokens: tokens)
         // attended: [T, H·d]
         var attended = Matrix(zeros: tokens, heads * headDim)
+        let keyPages = cache.pages.map { UnsafePointer($0.keys) }
+        let valuePages = cache.pages.map { UnsafePointer($0.values) }
         q.data.withUnsafeBufferPointer { qp in
-            cache.keys.withUnsafeBufferPointer { kp in
-                cache.values.withUnsafeBufferPointer { vp in
-                    attended.data.withUnsafeMutableBufferPointer { op in
-                        CausalAttention.forward(
-                            queries: qp.baseAddress!, tokens: tokens, heads: heads, keyValueHeads: keyValueHeads,
-                            headDim: headDim, keys: kp.baseAddress!, values: vp.baseAddress!, past: past,
-                            window: slidingWindow, out: op.baseAddress!)
-                    }
-                }
+            attended.data.withUnsafeMutableBufferPointer { op in
+                PagedAttention.forward(
+                    queries: qp.baseAddress!, tokens: tokens, heads: heads, keyValueHeads: keyValueHeads,
+                    headDim: headDim, keyPages: keyPages, valuePages: valuePages, pageSize: cache.pageSize,
+                    past: past, window: slidingWindow, out: op.baseAddress!)
             }
         }
+        withExtendedLifetime(cache.pages) {}
         return MatMul.multiply(attended, weights.output)
     }
 }

@@ -105,35 +105,51 @@ final class KernelTwinTests: XCTestCase {
         }
     }
 
+    func testPagedAttentionMatchesNaiveAcrossPagesTilesAndWindows() {
+        for (tokens, past, heads, kvHeads, d, window, pageSize) in [
+            (1, 0, 1, 1, 3, nil, 4), (5, 0, 4, 2, 7, nil, 4), (3, 6, 6, 2, 17, nil, 5), (70, 3, 8, 1, 16, 9 as Int?, 16),
+            (4, 0, 3, 3, 5, 1, 3), (1, 40, 4, 1, 8, nil, 16), (130, 0, 2, 2, 4, 100, 32),
+        ] {
+            let total = past + tokens
+            let q = TestSupport.randomValues(tokens * heads * d, seed: 1, scale: 2)
+            let k = TestSupport.randomValues(total * kvHeads * d, seed: 2, scale: 2)
+            let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
+            let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
+                                                     headDim: d, keys: k, values: v, past: past, window: window)
+            // Lay the cache out in pages: keys [H_kv, P, d], values [H_kv, d, P].
+            let pageCount = (total + pageSize - 1) / pageSize
+            var keyPages = [[Float]](repeating: [Float](repeating: 0, count: kvHeads * pageSize * d), count: pageCount)
+            var valuePages = keyPages
+            for t in 0..<total {
+                for g in 0..<kvHeads {
+                    for c in 0..<d {
+                        keyPages[t / pageSize][(g * pageSize + t % pageSize) * d + c] = k[(t * kvHeads + g) * d + c]
+                        valuePages[t / pageSize][(g * d + c) * pageSize + t % pageSize] = v[(t * kvHeads + g) * d + c]
+                    }
+                }
+            }
+            let keyPointers = keyPages.map { page -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: page.count); p.initialize(from: page, count: page.count); return p }
+            let valuePointers = valuePages.map { page -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: page.count); p.initialize(from: page, count: page.count); return p }
+            defer { (keyPointers + valuePointers).forEach { $0.deallocate() } }
+            var out = [Float](repeating: 0, count: tokens * heads * d)
+            q.withUnsafeBufferPointer { qp in
+                out.withUnsafeMutableBufferPointer { op in
+                    PagedAttention.forward(queries: qp.baseAddress!, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
+                                           headDim: d, keyPages: keyPointers.map { UnsafePointer($0) },
+                                           valuePages: valuePointers.map { UnsafePointer($0) }, pageSize: pageSize,
+                                           past: past, window: window, out: op.baseAddress!)
+                }
+            }
+            XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) past=\(past) page=\(pageSize) window=\(String(describing: window))")
+        }
+    }
+
     func transposedPerHead(_ s: [Float], heads: Int, d: Int) -> [Float] {
         var out = s
         for h in 0..<heads { for r in 0..<d { for c in 0..<d { out[h * d * d + c * d + r] = s[h * d * d + r * d + c] } } }
         return out
     }
 
-    func testCausalAttentionMatchesNaiveWithGQAAndWindow() {
-        for (tokens, past, heads, kvHeads, d, window) in [(1, 0, 1, 1, 3, nil), (5, 0, 4, 2, 7, nil), (3, 6, 6, 2, 17, nil),
-                                                          (7, 2, 8, 1, 16, 3 as Int?), (4, 0, 3, 3, 5, 1)] {
-            let total = past + tokens
-            let q = TestSupport.randomValues(tokens * heads * d, seed: 1)
-            let k = TestSupport.randomValues(total * kvHeads * d, seed: 2)
-            let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
-            let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
-                                                     headDim: d, keys: k, values: v, past: past, window: window)
-            var out = [Float](repeating: 0, count: tokens * heads * d)
-            q.withUnsafeBufferPointer { qp in
-                k.withUnsafeBufferPointer { kp in
-                    v.withUnsafeBufferPointer { vp in
-                        out.withUnsafeMutableBufferPointer { op in
-                            CausalAttention.forward(queries: qp.baseAddress!, tokens: tokens, heads: heads,
-                                                    keyValueHeads: kvHeads, headDim: d, keys: kp.baseAddress!,
-                                                    values: vp.baseAddress!, past: past, window: window,
-                                                    out: op.baseAddress!)
-                        }
-                    }
-                }
-            }
-            XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) past=\(past) window=\(String(describing: window))")
-        }
-    }
 }

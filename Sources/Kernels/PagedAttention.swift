@@ -1,0 +1,104 @@
+import Foundation
+import Tensors
+
+/// Softmax attention over a key/value cache stored in fixed-size pages, computed tile by tile
+/// with an online softmax (no score matrix larger than one tile × one page ever exists):
+/// query head h reads KV head ⌊h / (H / H_kv)⌋; query t (at position `past + t`) sees keys
+/// 0 … past + t, or only the last `window` of them. The products Q·Kᵀ and P·V run on the matrix
+/// kernel, with all query heads of one KV head stacked so each page is read once per tile.
+public enum PagedAttention {
+    /// Query tokens per tile (times the GQA group size gives the tile's rows).
+    public static let queryTile = 64
+
+    /// - queries: [T, H, d], already rotated.
+    /// - keyPages[p]: [H_kv, pageSize, d] — keys of tokens p·pageSize ..< (p+1)·pageSize.
+    /// - valuePages[p]: [H_kv, d, pageSize] — the values, transposed; unused slots hold 0.
+    /// - out: [T, H, d].
+    public static func forward(
+        queries: UnsafePointer<Float>, tokens: Int, heads: Int, keyValueHeads: Int, headDim d: Int,
+        keyPages: [UnsafePointer<Float>], valuePages: [UnsafePointer<Float>], pageSize: Int, past: Int,
+        window: Int?, out: UnsafeMutablePointer<Float>
+    ) {
+        let group = heads / keyValueHeads
+        let tiles = (tokens + queryTile - 1) / queryTile
+        let scale = Float(1 / Double(d).squareRoot())
+        let qAddress = UnsafeRawPointer(queries), outAddress = UnsafeMutableRawPointer(out)
+        Parallel.forEachRange(keyValueHeads * tiles, grain: 1) { range in
+            let rowsMax = min(queryTile, tokens) * group
+            let q = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * pageSize)
+            let partial = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
+            let accumulated = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
+            var rowMax = [Float](repeating: 0, count: rowsMax), rowSum = [Float](repeating: 0, count: rowsMax)
+            defer { q.deallocate(); scores.deallocate(); partial.deallocate(); accumulated.deallocate() }
+            let queries = qAddress.assumingMemoryBound(to: Float.self)
+            let out = outAddress.assumingMemoryBound(to: Float.self)
+            for item in range {
+                let g = item / tiles, tile = item % tiles
+                let t0 = tile * queryTile, tileTokens = min(queryTile, tokens - t0)
+                let rows = tileTokens * group
+                // Rows are (token, head-in-group) pairs: row r = t·group + j reads head g·group + j.
+                for t in 0..<tileTokens {
+                    for j in 0..<group {
+                        (q + (t * group + j) * d).update(from: queries + ((t0 + t) * heads + g * group + j) * d, count: d)
+                    }
+                }
+                accumulated.initialize(repeating: 0, count: rows * d)
+                for r in 0..<rows { rowMax[r] = -.infinity; rowSum[r] = 0 }
+                let lastPosition = past + t0 + tileTokens - 1
+                let firstVisible = window.map { max(0, past + t0 - $0 + 1) } ?? 0
+                for page in (firstVisible / pageSize)...(lastPosition / pageSize) {
+                    let pageStart = page * pageSize
+                    let keys = TensorView(dtype: .float32, shape: [pageSize, d],
+                                          base: UnsafeRawPointer(keyPages[page] + g * pageSize * d), owner: nil)
+                    MatMul.multiply(q, rows: rows, weight: keys, into: scores, parallel: false)
+                    for r in 0..<rows {
+                        let position = past + t0 + r / group
+                        let first = window.map { position - $0 + 1 } ?? 0
+                        let row = scores + r * pageSize
+                        var pageMax = -Float.infinity
+                        for j in 0..<pageSize {
+                            let key = pageStart + j
+                            if key > position || key < first {
+                                row[j] = -.infinity
+                            } else {
+                                row[j] *= scale
+                                pageMax = max(pageMax, row[j])
+                            }
+                        }
+                        let newMax = max(rowMax[r], pageMax)
+                        if newMax == -.infinity {
+                            for j in 0..<pageSize { row[j] = 0 }
+                            continue
+                        }
+                        let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
+                        var sum: Float = 0
+                        for j in 0..<pageSize {
+                            let p = row[j] == -.infinity ? 0 : expf(row[j] - newMax)
+                            row[j] = p
+                            sum += p
+                        }
+                        rowSum[r] = rowSum[r] * correction + sum
+                        rowMax[r] = newMax
+                        if correction != 1 {
+                            let o = accumulated + r * d
+                            for c in 0..<d { o[c] *= correction }
+                        }
+                    }
+                    let values = TensorView(dtype: .float32, shape: [d, pageSize],
+                                            base: UnsafeRawPointer(valuePages[page] + g * d * pageSize), owner: nil)
+                    MatMul.multiply(scores, rows: rows, weight: values, into: partial, parallel: false)
+                    Dot.axpy(1, partial, accumulated, count: rows * d)
+                }
+                for t in 0..<tileTokens {
+                    for j in 0..<group {
+                        let r = t * group + j
+                        let o = out + ((t0 + t) * heads + g * group + j) * d, a = accumulated + r * d
+                        let inverse = 1 / rowSum[r]
+                        for c in 0..<d { o[c] = a[c] * inverse }
+                    }
+                }
+            }
+        }
+    }
+}
