@@ -56,28 +56,20 @@ public enum PagedAttention {
                         let position = past + t0 + r / group
                         let first = window.map { position - $0 + 1 } ?? 0
                         let row = scores + r * pageSize
-                        var pageMax = -Float.infinity
-                        for j in 0..<pageSize {
-                            let key = pageStart + j
-                            if key > position || key < first {
-                                row[j] = -.infinity
-                            } else {
-                                row[j] *= scale
-                                pageMax = max(pageMax, row[j])
-                            }
-                        }
-                        let newMax = max(rowMax[r], pageMax)
-                        if newMax == -.infinity {
-                            for j in 0..<pageSize { row[j] = 0 }
+                        // Visible keys of this page: slots lo ... hi.
+                        let lo = max(0, first - pageStart), hi = min(pageSize - 1, position - pageStart)
+                        if lo > hi {
+                            row.initialize(repeating: 0, count: pageSize)
                             continue
                         }
-                        let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
-                        var sum: Float = 0
-                        for j in 0..<pageSize {
-                            let p = row[j] == -.infinity ? 0 : expf(row[j] - newMax)
-                            row[j] = p
-                            sum += p
+                        var pageMax = -Float.infinity
+                        for j in lo...hi {
+                            row[j] *= scale
+                            pageMax = max(pageMax, row[j])
                         }
+                        let newMax = max(rowMax[r], pageMax)
+                        let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
+                        let sum = exponentiate(row, from: lo, through: hi, minus: newMax, width: pageSize)
                         rowSum[r] = rowSum[r] * correction + sum
                         rowMax[r] = newMax
                         if correction != 1 {
@@ -100,5 +92,29 @@ public enum PagedAttention {
                 }
             }
         }
+    }
+
+    /// row[j] = exp(row[j] − shift) for lo ≤ j ≤ hi and 0 elsewhere in 0..<width; returns the sum.
+    @inline(__always)
+    static func exponentiate(_ row: UnsafeMutablePointer<Float>, from lo: Int, through hi: Int, minus shift: Float, width: Int) -> Float {
+        if lo > 0 { row.initialize(repeating: 0, count: lo) }
+        if hi + 1 < width { (row + hi + 1).initialize(repeating: 0, count: width - hi - 1) }
+        let raw = UnsafeMutableRawPointer(row)
+        let shiftVector = SIMD16<Float>(repeating: shift)
+        var sums = SIMD16<Float>()
+        var j = lo
+        while j + 16 <= hi + 1 {
+            let e = VectorMath.exp(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) - shiftVector)
+            raw.storeBytes(of: e, toByteOffset: j * 4, as: SIMD16<Float>.self)
+            sums += e
+            j += 16
+        }
+        var sum = sums.sum()
+        while j <= hi {
+            row[j] = expf(row[j] - shift)
+            sum += row[j]
+            j += 1
+        }
+        return sum
     }
 }

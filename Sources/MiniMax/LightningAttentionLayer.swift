@@ -18,7 +18,7 @@ struct LightningAttentionLayer {
         let width = heads * headDim
         // qkv: [T, H, 3, d]
         var qkv = MatMul.multiply(x, weights.qkvProjection)
-        Activations.siluInPlace(&qkv.data)
+        qkv.data.withUnsafeMutableBufferPointer { VectorMath.siluInPlace($0.baseAddress!, count: $0.count) }
         // attended: [T, H·d]
         var attended = Matrix(zeros: x.rows, width)
         qkv.data.withUnsafeBufferPointer { q in
@@ -32,8 +32,9 @@ struct LightningAttentionLayer {
         }
         var gated = RMSNorm.apply(attended, weight: weights.norm, eps: normEpsilon)
         // gate: [T, H·d]
-        let gate = MatMul.multiply(x, weights.outputGate)
-        for i in 0..<gated.data.count { gated.data[i] *= Activations.sigmoid(gate.data[i]) }
+        var gate = MatMul.multiply(x, weights.outputGate)
+        gate.data.withUnsafeMutableBufferPointer { VectorMath.sigmoidInPlace($0.baseAddress!, count: $0.count) }
+        for i in 0..<gated.data.count { gated.data[i] *= gate.data[i] }
         return MatMul.multiply(gated, weights.outputProjection)
     }
 }

@@ -35,7 +35,8 @@ struct MixtureOfExperts {
             // hidden: [n, I]
             var hidden = MatMul.multiply(gathered, expert.gate)
             let up = MatMul.multiply(gathered, expert.up)
-            for i in 0..<hidden.data.count { hidden.data[i] = Activations.silu(hidden.data[i]) * up.data[i] }
+            hidden.data.withUnsafeMutableBufferPointer { VectorMath.siluInPlace($0.baseAddress!, count: $0.count) }
+            for i in 0..<hidden.data.count { hidden.data[i] *= up.data[i] }
             // y: [n, D]
             let y = MatMul.multiply(hidden, expert.down)
             for (i, r) in routed.enumerated() {

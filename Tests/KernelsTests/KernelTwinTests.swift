@@ -153,3 +153,33 @@ final class KernelTwinTests: XCTestCase {
     }
 
 }
+
+final class VectorMathTests: XCTestCase {
+    func testVectorExpMatchesExpf() {
+        var worst: Float = 0
+        var x: Float = -90
+        while x < 88 - 16 * 0.0137 {
+            let lanes = SIMD16<Float>((0..<16).map { x + Float($0) * 0.0137 })
+            let fast = VectorMath.exp(lanes)
+            for i in 0..<16 {
+                let reference = expf(lanes[i])
+                if reference > 1e-37 { worst = max(worst, abs(fast[i] - reference) / reference) }
+                else { XCTAssertLessThanOrEqual(fast[i], 1e-37) }
+            }
+            x += 0.219
+        }
+        XCTAssertLessThan(worst, 4e-7)
+        XCTAssertEqual(VectorMath.exp(SIMD16(repeating: -.infinity))[0], 0)
+    }
+
+    func testVectorSiLUAndSigmoidMatchScalar() {
+        for n in [1, 15, 16, 17, 100] {
+            let values = TestSupport.randomValues(n, seed: UInt64(n), scale: 12)
+            var silu = values, sigmoid = values
+            silu.withUnsafeMutableBufferPointer { VectorMath.siluInPlace($0.baseAddress!, count: n) }
+            sigmoid.withUnsafeMutableBufferPointer { VectorMath.sigmoidInPlace($0.baseAddress!, count: n) }
+            XCTAssertLessThan(TestSupport.relativeError(silu, values.map(Activations.silu)), 1e-6)
+            XCTAssertLessThan(TestSupport.relativeError(sigmoid, values.map(Activations.sigmoid)), 1e-6)
+        }
+    }
+}
