@@ -4,10 +4,16 @@
 public enum VectorMath {
     @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        // Below −87.3 the result is subnormal or 0; above 88 it is capped at e^88 (callers only feed x ≤ 0 or use it where e^88 and e^x are equally "huge").
-        let clamped = x.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.0))
-        let n = (clamped * SIMD16(repeating: 1.442695041)).rounded(.toNearestOrEven)
-        var r = clamped.addingProduct(n, SIMD16(repeating: -0.693359375))
+        // Written with operations that lower to single vector instructions (generic SIMD helpers
+        // such as `clamped` and `rounded` compile to per-lane code).
+        let low = SIMD16<Float>(repeating: -87.3), high = SIMD16<Float>(repeating: 88.0)
+        var y = x.replacing(with: low, where: x .< low)
+        y = y.replacing(with: high, where: y .> high)
+        // n = round(y / ln2) by the 1.5·2²³ trick; its integer value sits in the low mantissa bits.
+        let magic = SIMD16<Float>(repeating: 12582912.0)
+        let shifted = y * SIMD16<Float>(repeating: 1.442695041) + magic
+        let n = shifted - magic
+        var r = y.addingProduct(n, SIMD16(repeating: -0.693359375))
         r = r.addingProduct(n, SIMD16(repeating: 2.12194440e-4))
         var p = SIMD16<Float>(repeating: 1.9875691500e-4)
         p = SIMD16<Float>(repeating: 1.3981999507e-3).addingProduct(p, r)
@@ -15,12 +21,11 @@ public enum VectorMath {
         p = SIMD16<Float>(repeating: 4.1665795894e-2).addingProduct(p, r)
         p = SIMD16<Float>(repeating: 1.6666665459e-1).addingProduct(p, r)
         p = SIMD16<Float>(repeating: 5.0000001201e-1).addingProduct(p, r)
-        let r2 = r * r
-        let er = (r + SIMD16(repeating: 1)).addingProduct(p, r2)
-        let scale = unsafeBitCast((SIMD16<Int32>(truncatingIfNeeded: SIMD16<Int32>(n)) &+ 127) &<< 23, to: SIMD16<Float>.self)
-        let result = er * scale
+        let er = (r + SIMD16(repeating: 1)).addingProduct(p, r * r)
+        let exponent = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- unsafeBitCast(magic, to: SIMD16<UInt32>.self)
+        let scale = unsafeBitCast((exponent &+ 127) &<< 23, to: SIMD16<Float>.self)
         // Exact zero for −∞ and anything that underflows completely.
-        return result.replacing(with: 0, where: x .< SIMD16(repeating: -87.3))
+        return (er * scale).replacing(with: 0, where: x .< low)
     }
 
     /// x · sigmoid(x) over `count` values in place.
