@@ -67,11 +67,12 @@ struct BenchCommand: ParsableCommand {
         let profile = ForwardProfile()
         model.profile = profile
 
-        // Warm up: page the weights in and fault in the scratch memory.
-        var warm = model.makeCache()
-        _ = try model.forward(tokens(16, c.vocabularySize), cache: &warm, lastTokenOnly: true)
-
+        // Warm up: map every weight page in (all experts get tokens) and fault in scratch memory.
         let lengths = try parseTokenIDs(promptTokens, option: "--prompt-tokens")
+        var warm = model.makeCache()
+        try prefill(model, tokens(min(lengths.first ?? 512, 1024), c.vocabularySize), &warm)
+        for _ in 0..<4 { _ = try model.forward([1], cache: &warm, lastTokenOnly: true) }
+
         var firstCache: ModelCache?
         for n in lengths {
             var cache = model.makeCache()
