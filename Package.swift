@@ -10,6 +10,8 @@ let targetCPU = ProcessInfo.processInfo.environment["MINIMAX_TARGET_CPU"] ?? "na
 let hostCPUSettings: [SwiftSetting] =
     targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
 let coreSettings: [SwiftSetting] = hostCPUSettings
+let cSettings: [CSetting] =
+    [.unsafeFlags(["-O3", "-ffp-contract=fast"] + (targetCPU == "generic" ? [] : ["-march=\(targetCPU)"]))]
 
 let package = Package(
     name: "MiniMaxSwift",
@@ -27,7 +29,8 @@ let package = Package(
     targets: [
         // Numerical core: nothing but the toolchain.
         .target(name: "Tensors", swiftSettings: coreSettings),
-        .target(name: "Kernels", dependencies: ["Tensors"], swiftSettings: coreSettings),
+        .target(name: "CKernels", cSettings: cSettings),
+        .target(name: "Kernels", dependencies: ["Tensors", "CKernels"], swiftSettings: coreSettings),
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: coreSettings),
         .target(
             name: "MiniMax", dependencies: ["Tensors", "Kernels", "SafeTensors"],

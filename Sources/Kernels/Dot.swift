@@ -1,3 +1,4 @@
+import CKernels
 import Tensors
 
 /// fp32 dot products with SIMD accumulation. The summation order depends only on `count`, never on
@@ -32,9 +33,16 @@ public enum Dot {
         return sum
     }
 
-    /// Σ a[i] · b[i] with `b` stored as bf16, widened in registers (no scratch copy).
+    /// Σ a[i] · b[i] with `b` stored as bf16, widened in registers (no scratch copy). Runs the C
+    /// kernel (Swift's SIMD conversion from 16- to 32-bit lanes compiles to a call per vector);
+    /// `productPortable(_:bfloat16:count:)` is its Swift twin.
     @inline(__always)
     public static func product(_ a: UnsafePointer<Float>, bfloat16 b: UnsafeRawPointer, count: Int) -> Float {
+        minimax_dot_f32_bf16(a, b.assumingMemoryBound(to: UInt16.self), count)
+    }
+
+    /// The Swift version of `product(_:bfloat16:count:)`.
+    public static func productPortable(_ a: UnsafePointer<Float>, bfloat16 b: UnsafeRawPointer, count: Int) -> Float {
         var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>(), acc2 = SIMD16<Float>(), acc3 = SIMD16<Float>()
         let ra = UnsafeRawPointer(a)
         @inline(__always) func w(_ i: Int) -> SIMD16<Float> {

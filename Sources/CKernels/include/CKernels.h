@@ -1,0 +1,17 @@
+#ifndef MINIMAX_CKERNELS_H
+#define MINIMAX_CKERNELS_H
+
+#include <stdint.h>
+
+/// Kernels that Swift's SIMD types cannot express efficiently (zero-extending sixteen 16-bit
+/// lanes to 32 bits compiles to a generic call in Swift). Written with clang vector extensions,
+/// so they are portable C that the compiler maps onto the target's vector units. Each has a
+/// Swift twin in the Kernels module and a test holding them equal.
+
+/// dst[i] = src[i] widened from bf16 to fp32, i < count.
+void minimax_widen_bf16(const uint16_t *src, float *dst, long count);
+
+/// Σ x[i] · w[i] over i < count, with w stored as bf16.
+float minimax_dot_f32_bf16(const float *x, const uint16_t *w, long count);
+
+#endif
