@@ -1,3 +1,4 @@
+import CKernels
 import Tensors
 
 /// `out[T, N] = x[T, K] · Wᵀ` with `W: [N, K]` stored as fp32, bf16 or fp16 — the shape of every
@@ -24,16 +25,25 @@ public enum MatMul {
         // Enough rows per task that a task is worth a thread (~32k multiply-adds).
         let grain = max(1, 32768 / max(1, k &* rows))
         let outAddress = UnsafeMutableRawPointer(out)
+        if rows == 1 && weight.dtype != .float16 {
+            // One token: the C matrix-vector kernel (four rows per pass, one horizontal sum per row).
+            Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
+                let out = outAddress.assumingMemoryBound(to: Float.self) + range.lowerBound
+                if weight.dtype == .float32 {
+                    minimax_matvec_f32(x, weight.base.assumingMemoryBound(to: Float.self) + range.lowerBound &* k,
+                                       k, range.count, out)
+                } else {
+                    minimax_matvec_bf16(x, (weight.base + range.lowerBound &* k &* 2).assumingMemoryBound(to: UInt16.self),
+                                        k, range.count, out)
+                }
+            }
+            return
+        }
         Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
             let out = outAddress.assumingMemoryBound(to: Float.self)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(k, 1))
             defer { scratch.deallocate() }
             for row in range {
-                if weight.dtype == .bfloat16 && rows == 1 {
-                    // One token: widen in registers straight from the mapped weights.
-                    out[row] = Dot.product(x, bfloat16: weight.base + row &* k &* 2, count: k)
-                    continue
-                }
                 let w: UnsafePointer<Float>
                 if weight.dtype == .float32 {
                     w = weight.base.assumingMemoryBound(to: Float.self) + row &* k

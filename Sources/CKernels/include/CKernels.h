@@ -15,3 +15,13 @@ void minimax_widen_bf16(const uint16_t *src, float *dst, long count);
 float minimax_dot_f32_bf16(const float *x, const uint16_t *w, long count);
 
 #endif
+
+#ifndef MINIMAX_CKERNELS_MATVEC
+#define MINIMAX_CKERNELS_MATVEC
+/// out[r] = Σ_i x[i] · w[r·k + i] for r < rows (one token through `rows` weight rows). Four rows
+/// share each load of x and the horizontal sums are done once per row with a short shuffle tree.
+void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float *out);
+
+/// The same with w stored as bf16.
+void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out);
+#endif
