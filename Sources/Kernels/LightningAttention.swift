@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Tensors
 
@@ -52,16 +53,14 @@ public enum LightningAttention {
         @inline(__always) func o(_ t: Int) -> UnsafeMutablePointer<Float> { out + (t * heads + head) * headDim }
     }
 
-    /// One token: Sᵀ = λSᵀ + vᵀk and o = q S in a single pass over the rows of Sᵀ.
+    /// One token: Sᵀ = λSᵀ + vᵀk, then o = q S as a matrix-vector product over the rows of Sᵀ
+    /// (the d×d state of one head stays in L1 between the two passes).
     @inline(__always)
     static func recurrentStep(_ head: HeadView, token t: Int, decay: Float, state s: UnsafeMutablePointer<Float>) {
         let d = head.headDim
         let q = head.q(t), k = head.k(t), v = head.v(t), o = head.o(t)
-        for c in 0..<d {
-            let row = s + c * d
-            Dot.scaleAndAdd(decay, row, v[c], k, count: d)
-            o[c] = Dot.product(q, row, count: d)
-        }
+        for c in 0..<d { Dot.scaleAndAdd(decay, s + c * d, v[c], k, count: d) }
+        minimax_matvec_f32(q, s, d, d, o)
     }
 
     /// Per-thread buffers for one block of one head.
