@@ -112,6 +112,43 @@ def describe_machine(m):
     return ", ".join(parts)
 
 
+class OtherLoad:
+    """CPU time that processes other than this one and its children used while the block ran,
+    as a fraction of all CPUs (from /proc/stat and getrusage): a busy machine makes numbers unreliable."""
+
+    def _sample(self):
+        import resource
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        busy = sum(fields[:3]) + sum(fields[5:8])  # user nice system irq softirq steal
+        own = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+            u = resource.getrusage(who)
+            own += u.ru_utime + u.ru_stime
+        return busy / os.sysconf("SC_CLK_TCK"), own, time.time()
+
+    def __enter__(self):
+        try:
+            self.start = self._sample()
+        except (OSError, ValueError):
+            self.start = None
+        self.fraction = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.start is None:
+            return False
+        try:
+            busy, own, now = self._sample()
+        except (OSError, ValueError):
+            return False
+        wall = now - self.start[2]
+        if wall > 0:
+            other = (busy - self.start[0]) - (own - self.start[1])
+            self.fraction = max(0.0, other / (wall * (os.cpu_count() or 1)))
+        return False
+
+
 # ----------------------------------------------------------------------------- engines
 def run_json(cmd, timeout, what, env=None):
     """Runs cmd, streaming its stderr through, and parses the last JSON object on its stdout."""
@@ -283,7 +320,7 @@ def report_text(results, cfg):
     lines.append(f"tokens per second (higher is better); prefill N = one N-token prompt, "
                  f"decode@N = {cfg.decode_tokens} greedy tokens after an N-token prompt")
     name_w = 20
-    lines.append("engine".ljust(name_w) + "".join(h.rjust(13) for h in headers))
+    lines.append("engine".ljust(name_w) + "".join(h.rjust(13) for h in headers) + "  other load")
     for engine in cfg.engines:
         for dtype in cfg.dtypes:
             r = results["runs"].get(engine, {}).get(dtype)
@@ -295,7 +332,14 @@ def report_text(results, cfg):
                 lines.append(label.ljust(name_w) + f"  FAILED: {reason[:300]}")
                 continue
             vals = [r[s].get(n) for s, n in cols]
-            lines.append(label.ljust(name_w) + "".join(fmt(v, 13) for v in vals))
+            load = r.get("other_load")
+            lines.append(label.ljust(name_w) + "".join(fmt(v, 13) for v in vals)
+                         + (f"{load * 100:10.0f}%" if load is not None else ""))
+    loads = [r.get("other_load") for e in results["runs"].values() for r in e.values() if r.get("other_load") is not None]
+    lines.append("(other load: share of the machine's CPU time that other processes used during that row's runs)")
+    if loads and max(loads) > 0.10:
+        lines.append(f"WARNING: other processes used up to {max(loads) * 100:.0f}% of the CPUs during the runs: "
+                     "the numbers are unreliable; rerun on an idle machine")
     ours = results["runs"].get("minimax", {})
     if any(v.get("status") == "ok" for v in ours.values()):
         lines.append("")
@@ -405,9 +449,10 @@ def main():
                     results["runs"][engine][dtype] = {"status": "failed", "reason": failures[dtype]}
                     continue
                 try:
-                    r = llamacpp.run_bench(binary, ggufs[dtype], cfg.threads, cfg.prompts, cfg.decode_tokens,
-                                           cfg.prompts, cfg.repetitions, cfg.timeout, os.path.dirname(ggufs[dtype]))
-                    results["runs"][engine][dtype] = {"status": "ok", **r}
+                    with OtherLoad() as load:
+                        r = llamacpp.run_bench(binary, ggufs[dtype], cfg.threads, cfg.prompts, cfg.decode_tokens,
+                                               cfg.prompts, cfg.repetitions, cfg.timeout, os.path.dirname(ggufs[dtype]))
+                    results["runs"][engine][dtype] = {"status": "ok", **r, "other_load": load.fraction}
                 except Exception as e:  # noqa: BLE001
                     results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
         elif engine == "transformers":
@@ -416,8 +461,9 @@ def main():
             results["transformers_version"] = f"transformers {transformers.__version__}, torch {torch.__version__}"
             for dtype in cfg.dtypes:
                 try:
-                    r = bench_transformers(model_dirs[dtype], DTYPES[dtype][1], cfg)
-                    results["runs"][engine][dtype] = {"status": "ok", **r}
+                    with OtherLoad() as load:
+                        r = bench_transformers(model_dirs[dtype], DTYPES[dtype][1], cfg)
+                    results["runs"][engine][dtype] = {"status": "ok", **r, "other_load": load.fraction}
                 except Exception as e:  # noqa: BLE001
                     results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
         elif engine == "minimax":
@@ -432,8 +478,9 @@ def main():
                 continue
             for dtype in cfg.dtypes:
                 try:
-                    r = bench_minimax(binary, model_dirs[dtype], cfg)
-                    results["runs"][engine][dtype] = {"status": "ok", **r}
+                    with OtherLoad() as load:
+                        r = bench_minimax(binary, model_dirs[dtype], cfg)
+                    results["runs"][engine][dtype] = {"status": "ok", **r, "other_load": load.fraction}
                 except Exception as e:  # noqa: BLE001
                     results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
         for dtype, r in results["runs"][engine].items():
