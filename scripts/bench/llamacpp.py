@@ -42,8 +42,9 @@ def run_logged(cmd, log_path, cwd=None, env=None, what="command"):
         rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     if rc != 0:
         with open(log_path, errors="replace") as f:
-            tail = f.read()[-1500:]
-        raise PeerError(f"{what} failed (exit {rc}, log {log_path}):\n{tail}")
+            lines = [l.strip() for l in f.read().splitlines() if l.strip()]
+        tail = " | ".join(l if len(l) <= 200 else l[:97] + " ... " + l[-97:] for l in lines[-3:])
+        raise PeerError(f"{what} failed (exit {rc}; log {log_path}): {tail}")
 
 
 def pip_install(*packages):
