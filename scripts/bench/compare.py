@@ -16,6 +16,8 @@ What it does, each step skipped when its output is already there:
        llama.cpp     llama-bench -p P1,P2 -n 0; llama-bench -p 0 -n D -d P1,P2
        transformers  scripts/bench/hf_bench.py (one forward per prompt; D greedy steps after it)
        minimax       minimax bench --prompt-tokens P1,P2 --decode-tokens D --context P2 --json
+     Every engine x dtype runs once per round (--repetitions rounds, default 3, --quick 1), so a
+     slow drift of a shared machine's speed touches all rows alike; the table shows the medians;
   4. prints the machine, ONE table of absolute numbers (tokens/s: prefill P1, prefill P2, decode
      after P1, decode after P2), the ratios ours / each peer, and our streaming-read bandwidth and
      decode bandwidth fraction; --json-out writes everything, raw outputs included.
@@ -168,13 +170,8 @@ def run_json(cmd, timeout, what, env=None):
     raise RuntimeError(f"{what} printed no JSON: {out.stdout[-800:]}")
 
 
-def median_runs(runs, section, key):
-    """{n: median tokens/s} over several reports' list `section` keyed by `key`."""
-    values = {}
-    for r in runs:
-        for entry in r.get(section, []):
-            values.setdefault(entry[key], []).append(entry["tokens_per_second"])
-    return {n: statistics.median(v) for n, v in values.items()}
+def fmt_dict(d):
+    return "{" + ", ".join(f"{k}: {v:.1f}" for k, v in d.items()) + "}"
 
 
 def find_minimax(path):
@@ -216,38 +213,57 @@ def minimax_version(binary):
 
 
 def bench_minimax(binary, model_dir, cfg):
-    runs = []
-    for _ in range(cfg.repetitions):
-        runs.append(run_json([binary, "bench", "--model", model_dir,
-                              "--prompt-tokens", ",".join(map(str, cfg.prompts)),
-                              "--decode-tokens", str(cfg.decode_tokens), "--context", str(cfg.prompts[-1]),
-                              "--threads", str(cfg.threads), "--json"],
-                             cfg.timeout, "minimax bench"))
-    last = runs[-1]
-    return {"prefill": median_runs(runs, "prefill", "tokens"), "decode": median_runs(runs, "decode", "context"),
-            "streaming_read_gb_per_s": statistics.median(r["streaming_read_gb_per_s"] for r in runs
-                                                         if r.get("streaming_read_gb_per_s") is not None)
-            if any(r.get("streaming_read_gb_per_s") is not None for r in runs) else None,
-            "decode_bandwidth_gb_per_s": statistics.median(r["decode_bandwidth_gb_per_s"] for r in runs),
-            "decode_bandwidth_fraction": statistics.median(r["decode_bandwidth_fraction"] for r in runs
-                                                           if r.get("decode_bandwidth_fraction") is not None)
-            if any(r.get("decode_bandwidth_fraction") is not None for r in runs) else None,
-            "weight_bytes_per_token": last.get("weight_bytes_per_token"),
-            "peak_resident_bytes": max(r.get("peak_resident_bytes", 0) for r in runs),
-            "threads": last.get("threads"), "raw": runs}
+    """One `minimax bench` run."""
+    r = run_json([binary, "bench", "--model", model_dir, "--prompt-tokens", ",".join(map(str, cfg.prompts)),
+                  "--decode-tokens", str(cfg.decode_tokens), "--context", str(cfg.prompts[-1]),
+                  "--threads", str(cfg.threads), "--json"], cfg.timeout, "minimax bench")
+    return {"prefill": {e["tokens"]: e["tokens_per_second"] for e in r["prefill"]},
+            "decode": {e["context"]: e["tokens_per_second"] for e in r["decode"]},
+            "streaming_read_gb_per_s": r.get("streaming_read_gb_per_s"),
+            "decode_bandwidth_gb_per_s": r.get("decode_bandwidth_gb_per_s"),
+            "decode_bandwidth_fraction": r.get("decode_bandwidth_fraction"),
+            "weight_bytes_per_token": r.get("weight_bytes_per_token"),
+            "peak_resident_bytes": r.get("peak_resident_bytes"), "threads": r.get("threads"), "raw": r}
 
 
 def bench_transformers(model_dir, dtype, cfg):
+    """One hf_bench.py process: a prefill per prompt length, each followed by the decode loop."""
     report = run_json([sys.executable, os.path.join(HERE, "hf_bench.py"), "--model", model_dir, "--dtype", dtype,
                        "--threads", str(cfg.threads), "--prompt-tokens", ",".join(map(str, cfg.prompts)),
-                       "--decode-tokens", str(cfg.decode_tokens), "--repetitions", str(cfg.repetitions),
-                       "--json"], cfg.timeout, f"transformers {dtype}")
+                       "--decode-tokens", str(cfg.decode_tokens), "--json"], cfg.timeout, f"transformers {dtype}")
     return {"prefill": {e["tokens"]: e["tokens_per_second"] for e in report["prefill"]},
             "decode": {e["context"]: e["tokens_per_second"] for e in report["decode"]},
             "peak_resident_bytes": report.get("peak_resident_bytes"), "threads": report.get("threads"),
-            "versions": f"torch {report.get('torch')}, transformers {report.get('transformers')}, "
-                        f"attention {report.get('attn_implementation')}",
             "raw": report}
+
+
+def aggregate(rounds):
+    """Median over rounds of every tokens/s value and numeric extra; the spread (max - min) / median
+    of the tokens/s values; each round's own numbers kept under "rounds"."""
+    out = {"status": "ok", "rounds": rounds, "prefill": {}, "decode": {}}
+    spreads = []
+    for section in ("prefill", "decode"):
+        keys = sorted({k for r in rounds for k in r[section]})
+        for k in keys:
+            values = [r[section][k] for r in rounds if r[section].get(k) is not None]
+            if values:
+                m = statistics.median(values)
+                out[section][k] = m
+                if len(values) > 1 and m > 0:
+                    spreads.append((max(values) - min(values)) / m)
+    for key in ("streaming_read_gb_per_s", "decode_bandwidth_gb_per_s", "decode_bandwidth_fraction",
+                "weight_bytes_per_token", "threads"):
+        values = [r[key] for r in rounds if r.get(key) is not None]
+        if values:
+            out[key] = statistics.median(values)
+    peaks = [r["peak_resident_bytes"] for r in rounds if r.get("peak_resident_bytes")]
+    if peaks:
+        out["peak_resident_bytes"] = max(peaks)
+    loads = [r["other_load"] for r in rounds if r.get("other_load") is not None]
+    if loads:
+        out["other_load"] = max(loads)
+    out["spread"] = max(spreads) if spreads else None
+    return out
 
 
 def llama_parity(debug_bin, gguf, model_dir, cfg, workdir):
@@ -333,7 +349,7 @@ def report_text(results, cfg):
     lines = []
     m = results["machine"]
     lines.append(f"machine: {describe_machine(m)}")
-    lines.append(f"date: {results['date']}   threads: {cfg.threads}   repetitions: {cfg.repetitions}"
+    lines.append(f"date: {results['date']}   threads: {cfg.threads}   rounds: {cfg.repetitions}"
                  f"   decode tokens: {cfg.decode_tokens}{'   (--quick)' if cfg.quick else ''}")
     lines.append("models: bench-small (random weights, ~0.4B params, 8 layers: 7 lightning + 1 softmax, "
                  "8 experts top-2) float32 and bfloat16, the same checkpoint for every engine")
@@ -344,7 +360,8 @@ def report_text(results, cfg):
     lines.append(f"tokens per second (higher is better); prefill N = one N-token prompt, "
                  f"decode@N = {cfg.decode_tokens} greedy tokens after an N-token prompt")
     name_w = 20
-    lines.append("engine".ljust(name_w) + "".join(h.rjust(13) for h in headers) + "  other load")
+    lines.append("engine".ljust(name_w) + "".join(h.rjust(13) for h in headers) + "  other load"
+                 + ("    spread" if cfg.repetitions > 1 else ""))
     for engine in cfg.engines:
         for dtype in cfg.dtypes:
             r = results["runs"].get(engine, {}).get(dtype)
@@ -357,10 +374,14 @@ def report_text(results, cfg):
                 continue
             vals = [r[s].get(n) for s, n in cols]
             load = r.get("other_load")
+            spread = r.get("spread")
             lines.append(label.ljust(name_w) + "".join(fmt(v, 13) for v in vals)
-                         + (f"{load * 100:10.0f}%" if load is not None else ""))
+                         + (f"{load * 100:11.0f}%" if load is not None else " " * 12)
+                         + (f"{spread * 100:9.0f}%" if spread is not None else ""))
     loads = [r.get("other_load") for e in results["runs"].values() for r in e.values() if r.get("other_load") is not None]
-    lines.append("(other load: share of the machine's CPU time that other processes used during that row's runs)")
+    lines.append("(other load: the largest share of the machine's CPU time that other processes used during one of "
+                 "the row's runs" + ("; spread: the largest (max - min) / median over the rounds of one number)"
+                                     if cfg.repetitions > 1 else ")"))
     if loads and max(loads) > 0.10:
         lines.append(f"WARNING: other processes used up to {max(loads) * 100:.0f}% of the CPUs during the runs: "
                      "the numbers are unreliable; rerun on an idle machine")
@@ -384,7 +405,7 @@ def report_text(results, cfg):
                     (f"{v:12.2f}x" if v is not None else "-".rjust(13)) for v in vals))
         lines.append("")
         ok = {d: o for d, o in ours.items() if o.get("status") == "ok"}
-        reads = [r["streaming_read_gb_per_s"] for o in ok.values() for r in o.get("raw", [])
+        reads = [r["streaming_read_gb_per_s"] for o in ok.values() for r in o.get("rounds", [])
                  if r.get("streaming_read_gb_per_s")]
         best = max(reads) if reads else None
         if best:
@@ -433,8 +454,9 @@ def main():
     p.add_argument("--dtypes", default="f32,bf16", help="subset of f32,bf16")
     p.add_argument("--prompt-tokens", help="two prompt lengths P1,P2 (default 512,4096; --quick 64,256)")
     p.add_argument("--decode-tokens", type=int, help="tokens decoded after each prompt (default 128; --quick 16)")
-    p.add_argument("--repetitions", type=int, default=1,
-                   help="runs per measurement; the median is reported (llama-bench reports its mean)")
+    p.add_argument("--repetitions", type=int,
+                   help="rounds: every engine x dtype runs once per round, the table shows medians "
+                        "(default 3; --quick 1)")
     p.add_argument("--json-out", help="write all results (raw engine outputs included) to this file")
     p.add_argument("--models-dir", default=make_models.DEFAULT_OUT, help="where the checkpoints are (made if missing)")
     p.add_argument("--llama-cache", default=os.path.join(make_models.DEFAULT_OUT, "llama.cpp"),
@@ -456,6 +478,8 @@ def main():
         raise SystemExit("--prompt-tokens takes two lengths, P1,P2")
     if cfg.decode_tokens is None:
         cfg.decode_tokens = 16 if cfg.quick else 128
+    if cfg.repetitions is None:
+        cfg.repetitions = 1 if cfg.quick else 3
     cfg.models_dir = os.path.abspath(cfg.models_dir)
     cfg.llama_cache = os.path.abspath(cfg.llama_cache)
 
@@ -470,8 +494,9 @@ def main():
     paths = make_models.ensure(names, cfg.models_dir)
     model_dirs = {d: paths[DTYPES[d][0]] for d in cfg.dtypes}
 
+    # Setup: each engine's runner per dtype, or the reason it cannot run.
+    runners, failed = {}, {}
     for engine in cfg.engines:
-        results["runs"][engine] = {}
         if engine == "llama.cpp":
             try:
                 binary, ggufs, failures = setup_llama(cfg, model_dirs, results)
@@ -479,46 +504,58 @@ def main():
                 binary, ggufs, failures = None, {}, {d: f"setup failed: {e}" for d in cfg.dtypes}
             for dtype in cfg.dtypes:
                 if dtype in failures:
-                    results["runs"][engine][dtype] = {"status": "failed", "reason": failures[dtype]}
-                    continue
-                try:
-                    with OtherLoad() as load:
-                        r = llamacpp.run_bench(binary, ggufs[dtype], cfg.threads, cfg.prompts, cfg.decode_tokens,
-                                               cfg.prompts, cfg.repetitions, cfg.timeout, os.path.dirname(ggufs[dtype]))
-                    results["runs"][engine][dtype] = {"status": "ok", **r, "other_load": load.fraction}
-                except Exception as e:  # noqa: BLE001
-                    results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
+                    failed[(engine, dtype)] = failures[dtype]
+                else:
+                    runners[(engine, dtype)] = (lambda b=binary, g=ggufs[dtype]: llamacpp.run_bench(
+                        b, g, cfg.threads, cfg.prompts, cfg.decode_tokens, cfg.prompts, 1, cfg.timeout,
+                        os.path.dirname(g)))
         elif engine == "transformers":
-            import transformers
-            import torch
-            results["transformers_version"] = f"transformers {transformers.__version__}, torch {torch.__version__}"
-            for dtype in cfg.dtypes:
-                try:
-                    with OtherLoad() as load:
-                        r = bench_transformers(model_dirs[dtype], DTYPES[dtype][1], cfg)
-                    results["runs"][engine][dtype] = {"status": "ok", **r, "other_load": load.fraction}
-                except Exception as e:  # noqa: BLE001
-                    results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
+            try:
+                import torch
+                import transformers
+                results["transformers_version"] = (f"transformers {transformers.__version__}, torch {torch.__version__}"
+                                                   f" (CPU), attention 'sdpa' (the default)")
+                for dtype in cfg.dtypes:
+                    runners[(engine, dtype)] = (lambda d=dtype: bench_transformers(model_dirs[d], DTYPES[d][1], cfg))
+            except Exception as e:  # noqa: BLE001
+                for dtype in cfg.dtypes:
+                    failed[(engine, dtype)] = f"setup failed: {e}"
         elif engine == "minimax":
             try:
                 binary = find_minimax(cfg.minimax)
                 results["minimax_version"] = minimax_version(binary)
+                for dtype in cfg.dtypes:
+                    runners[(engine, dtype)] = (lambda d=dtype, b=binary: bench_minimax(b, model_dirs[d], cfg))
             except Exception as e:  # noqa: BLE001
                 for dtype in cfg.dtypes:
-                    results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
+                    failed[(engine, dtype)] = str(e)
+
+    # Rounds: every engine x dtype once per round, so that a slow drift of the machine's speed
+    # touches every row alike; the table shows medians over rounds.
+    rounds = {key: [] for key in runners}
+    for rnd in range(cfg.repetitions):
+        if cfg.repetitions > 1:
+            log(f"round {rnd + 1} of {cfg.repetitions}")
+        for key, runner in runners.items():
+            if key in failed:
                 continue
-            for dtype in cfg.dtypes:
-                try:
-                    with OtherLoad() as load:
-                        r = bench_minimax(binary, model_dirs[dtype], cfg)
-                    results["runs"][engine][dtype] = {"status": "ok", **r, "other_load": load.fraction}
-                except Exception as e:  # noqa: BLE001
-                    results["runs"][engine][dtype] = {"status": "failed", "reason": str(e)}
-        for dtype, r in results["runs"][engine].items():
-            if r.get("status") == "ok":
-                log(f"{engine} {dtype}: prefill {r['prefill']} decode {r['decode']} (tokens/s)")
-            else:
-                log(f"{engine} {dtype}: FAILED: {r.get('reason')}")
+            try:
+                with OtherLoad() as load:
+                    r = runner()
+                r["other_load"] = load.fraction
+                rounds[key].append(r)
+                log(f"{key[0]} {key[1]}: prefill {fmt_dict(r['prefill'])} decode {fmt_dict(r['decode'])} tokens/s")
+            except Exception as e:  # noqa: BLE001
+                failed[key] = str(e)
+                log(f"{key[0]} {key[1]}: FAILED: {e}")
+    for engine in cfg.engines:
+        results["runs"][engine] = {}
+        for dtype in cfg.dtypes:
+            key = (engine, dtype)
+            if key in failed:
+                results["runs"][engine][dtype] = {"status": "failed", "reason": failed[key]}
+            elif rounds.get(key):
+                results["runs"][engine][dtype] = aggregate(rounds[key])
 
     results["seconds"] = time.time() - started
     text = report_text(results, cfg)
