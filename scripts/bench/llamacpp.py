@@ -276,8 +276,7 @@ def ensure_gguf(model_dir, outtype, cache, version=DEFAULT_VERSION, keep_copy=Fa
                     return out
         except (OSError, ValueError):
             pass
-    for module, package in (("sentencepiece", "sentencepiece"), ("yaml", "pyyaml"), ("tqdm", "tqdm"),
-                            ("requests", "requests")):
+    for module, package in (("yaml", "pyyaml"), ("tqdm", "tqdm")):  # what gguf-py needs beyond torch/numpy
         if not have_module(module):
             pip_install(package)
     copy = os.path.join(gguf_dir, f"{name}-m1")
