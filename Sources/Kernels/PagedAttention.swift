@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Tensors
 
@@ -9,6 +10,9 @@ import Tensors
 public enum PagedAttention {
     /// Query tokens per tile (times the GQA group size gives the tile's rows).
     public static let queryTile = 64
+    /// Tiles with at most this many rows (decode: one token × the GQA group) use per-row
+    /// matrix-vector products instead of packing each page for the matrix kernel.
+    static let smallTileRows = 8
 
     /// - queries: [T, H, d], already rotated.
     /// - keyPages[p]: [H_kv, pageSize, d] — keys of tokens p·pageSize ..< (p+1)·pageSize.
@@ -49,9 +53,14 @@ public enum PagedAttention {
                 let firstVisible = window.map { max(0, past + t0 - $0 + 1) } ?? 0
                 for page in (firstVisible / pageSize)...(lastPosition / pageSize) {
                     let pageStart = page * pageSize
-                    let keys = TensorView(dtype: .float32, shape: [pageSize, d],
-                                          base: UnsafeRawPointer(keyPages[page] + g * pageSize * d), owner: nil)
-                    MatMul.multiply(q, rows: rows, weight: keys, into: scores, parallel: false)
+                    let keyPage = keyPages[page] + g * pageSize * d
+                    if rows <= smallTileRows {
+                        // Decode-sized tiles: one matrix-vector product per row beats packing the page.
+                        for r in 0..<rows { minimax_matvec_f32(q + r * d, keyPage, d, pageSize, scores + r * pageSize) }
+                    } else {
+                        let keys = TensorView(dtype: .float32, shape: [pageSize, d], base: UnsafeRawPointer(keyPage), owner: nil)
+                        MatMul.multiply(q, rows: rows, weight: keys, into: scores, parallel: false)
+                    }
                     for r in 0..<rows {
                         let position = past + t0 + r / group
                         let first = window.map { position - $0 + 1 } ?? 0
@@ -77,9 +86,13 @@ public enum PagedAttention {
                             for c in 0..<d { o[c] *= correction }
                         }
                     }
-                    let values = TensorView(dtype: .float32, shape: [d, pageSize],
-                                            base: UnsafeRawPointer(valuePages[page] + g * d * pageSize), owner: nil)
-                    MatMul.multiply(scores, rows: rows, weight: values, into: partial, parallel: false)
+                    let valuePage = valuePages[page] + g * d * pageSize
+                    if rows <= smallTileRows {
+                        for r in 0..<rows { minimax_matvec_f32(scores + r * pageSize, valuePage, pageSize, d, partial + r * d) }
+                    } else {
+                        let values = TensorView(dtype: .float32, shape: [d, pageSize], base: UnsafeRawPointer(valuePage), owner: nil)
+                        MatMul.multiply(scores, rows: rows, weight: values, into: partial, parallel: false)
+                    }
                     Dot.axpy(1, partial, accumulated, count: rows * d)
                 }
                 for t in 0..<tileTokens {
