@@ -12,10 +12,15 @@ public final class Checkpoint: @unchecked Sendable {
     public let indexURL: URL?
     private var openFiles: [String: SafeTensorsFile] = [:]
     private let lock = NSLock()
+    /// How shard files are brought into memory.
+    public private(set) var loadMode: MappedFile.LoadMode = .map
 
-    public init(directory: URL) throws {
+    /// `mode` nil: `MINIMAX_WEIGHTS=map|memory` if set, else `.memory` when every weight file
+    /// together takes at most a quarter of the machine's RAM, `.map` otherwise.
+    public init(directory: URL, mode: MappedFile.LoadMode? = nil) throws {
         self.directory = directory
         let fm = FileManager.default
+        loadMode = mode ?? Self.defaultLoadMode(directory: directory)
         let index = directory.appendingPathComponent("model.safetensors.index.json")
         let single = directory.appendingPathComponent("model.safetensors")
         if fm.fileExists(atPath: index.path) {
@@ -23,7 +28,7 @@ public final class Checkpoint: @unchecked Sendable {
             weightMap = try Self.readIndex(index)
         } else if fm.fileExists(atPath: single.path) {
             indexURL = nil
-            let file = try SafeTensorsFile(url: single)
+            let file = try SafeTensorsFile(url: single, mode: loadMode)
             weightMap = Dictionary(uniqueKeysWithValues: file.entries.keys.map { ($0, "model.safetensors") })
             openFiles["model.safetensors"] = file
         } else {
@@ -33,12 +38,24 @@ public final class Checkpoint: @unchecked Sendable {
             guard !names.isEmpty else { throw SafeTensorsError.noWeights(directory: directory.path) }
             var map: [String: String] = [:]
             for name in names {
-                let file = try SafeTensorsFile(url: directory.appendingPathComponent(name))
+                let file = try SafeTensorsFile(url: directory.appendingPathComponent(name), mode: loadMode)
                 openFiles[name] = file
                 for tensor in file.entries.keys { map[tensor] = name }
             }
             weightMap = map
         }
+    }
+
+    static func defaultLoadMode(directory: URL) -> MappedFile.LoadMode {
+        if let forced = ProcessInfo.processInfo.environment["MINIMAX_WEIGHTS"].flatMap(MappedFile.LoadMode.init) {
+            return forced
+        }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let total = names.filter { $0.hasSuffix(".safetensors") }.reduce(0) { sum, name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
+            return sum + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+        }
+        return UInt64(total) <= ProcessInfo.processInfo.physicalMemory / 4 ? .memory : .map
     }
 
     static func readIndex(_ url: URL) throws -> [String: String] {
@@ -102,7 +119,7 @@ public final class Checkpoint: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw SafeTensorsError.missingShard(index: indexURL?.path ?? directory.path, shard: fileName, tensor: name)
         }
-        let file = try SafeTensorsFile(url: url)
+        let file = try SafeTensorsFile(url: url, mode: loadMode)
         openFiles[fileName] = file
         return file
     }

@@ -28,10 +28,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
         "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
     ]
 
-    public init(url: URL) throws {
+    public init(url: URL, mode: MappedFile.LoadMode = .map) throws {
         self.url = url
         let path = url.path
-        mapping = try MappedFile(path: path)
+        mapping = try MappedFile(path: path, mode: mode)
         guard mapping.size >= 8 else {
             throw SafeTensorsError.truncated(path: path, reason: "\(mapping.size) bytes, shorter than the 8-byte header length")
         }

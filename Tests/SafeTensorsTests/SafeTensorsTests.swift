@@ -112,6 +112,22 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try checkpoint.tensor("nope"))
     }
 
+    func testMappedAndInMemoryLoadingGiveTheSameTensors() throws {
+        let values = TestSupport.randomValues(300, seed: 8)
+        try SafeTensorsWriter.write([("w", TensorView.owned(values, shape: [3, 100], dtype: .bfloat16))],
+                                    to: directory.appendingPathComponent("model.safetensors"))
+        let mapped = try Checkpoint(directory: directory, mode: .map)
+        let inMemory = try Checkpoint(directory: directory, mode: .memory)
+        XCTAssertEqual(mapped.loadMode, .map)
+        XCTAssertEqual(inMemory.loadMode, .memory)
+        XCTAssertEqual(try mapped.tensor("w").toFloatArray(), try inMemory.tensor("w").toFloatArray())
+        let data = try Data(contentsOf: directory.appendingPathComponent("model.safetensors"))
+        try data.prefix(data.count - 10).write(to: directory.appendingPathComponent("model.safetensors"))
+        XCTAssertThrowsError(try Checkpoint(directory: directory, mode: .memory)) { error in
+            guard case SafeTensorsError.offsetsOutOfBounds = error else { return XCTFail("\(error)") }
+        }
+    }
+
     func testIndexThatEscapesTheDirectoryIsRejected() throws {
         try Data(#"{"weight_map":{"a":"../../etc/passwd"}}"#.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
         XCTAssertThrowsError(try Checkpoint(directory: directory)) { error in
