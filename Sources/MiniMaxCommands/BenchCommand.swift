@@ -33,8 +33,12 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
         guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1") }
-        _ = try parseTokenIDs(promptTokens, option: "--prompt-tokens")
-        if let context { _ = try parseTokenIDs(context, option: "--context") }
+        guard try parseTokenIDs(promptTokens, option: "--prompt-tokens").allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--prompt-tokens: every length must be at least 1")
+        }
+        if let context, try !parseTokenIDs(context, option: "--context").allSatisfy({ $0 >= 1 }) {
+            throw ValidationError("--context: every length must be at least 1")
+        }
     }
 
     struct Report: Encodable {
