@@ -1,31 +1,5 @@
 #include "CKernels.h"
-#include <string.h>
-
-typedef float f32x16 __attribute__((vector_size(64)));
-typedef uint32_t u32x16 __attribute__((vector_size(64)));
-typedef uint16_t u16x16 __attribute__((vector_size(32)));
-
-static inline f32x16 load_f32(const float *p) {
-    f32x16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline f32x16 load_bf16(const uint16_t *p) {
-    u16x16 h;
-    memcpy(&h, p, sizeof h);
-    u32x16 w = __builtin_convertvector(h, u32x16) << 16;
-    f32x16 f;
-    memcpy(&f, &w, sizeof f);
-    return f;
-}
-
-static inline float as_f32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
+#include "vector.h"
 
 /// Sum of the 16 lanes by halving: 8 + 4 + 2 + 1 adds.
 static inline float reduce(f32x16 v) {
@@ -78,6 +52,6 @@ void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float
 
 void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out) {
 #define TYPE uint16_t
-    MATVEC_BODY(load_bf16, as_f32)
+    MATVEC_BODY(load_bf16, bf16_to_f32)
 #undef TYPE
 }

@@ -32,6 +32,14 @@ public struct OutputDelta: Equatable, Sendable {
 
     public init() {}
 
+    /// Appends what `other` added (the next piece of the same output).
+    public mutating func append(_ other: OutputDelta) {
+        reasoning += other.reasoning
+        content += other.content
+        toolCalls += other.toolCalls
+        malformedToolCalls += other.malformedToolCalls
+    }
+
     public var isEmpty: Bool {
         reasoning.isEmpty && content.isEmpty && toolCalls.isEmpty && malformedToolCalls.isEmpty
     }

@@ -106,13 +106,7 @@ public struct TextGenerator {
         var finishReason: FinishReason = .length
         func emit(_ piece: String, finishing: Bool) -> Bool {
             var delta = parser.feed(piece)
-            if finishing {
-                let last = parser.finish()
-                delta.reasoning += last.reasoning
-                delta.content += last.content
-                delta.toolCalls += last.toolCalls
-                delta.malformedToolCalls += last.malformedToolCalls
-            }
+            if finishing { delta.append(parser.finish()) }
             text += piece
             return piece.isEmpty && delta.isEmpty ? true : onDelta(piece, delta)
         }

@@ -186,7 +186,7 @@ final class VectorMathTests: XCTestCase {
 
 /// The C kernels against their Swift twins.
 final class CKernelTwinTests: XCTestCase {
-    func testBFloat16WideningAndDotMatchSwift() {
+    func testBFloat16WideningMatchesSwift() {
         for n in [0, 1, 15, 16, 17, 63, 64, 65, 200, 1027] {
             let values = TestSupport.randomValues(max(n, 1), seed: UInt64(n) + 5)
             let w = TensorView.owned(Array(values.prefix(max(n, 1))), shape: [max(n, 1)], dtype: .bfloat16)
@@ -194,10 +194,6 @@ final class CKernelTwinTests: XCTestCase {
             c.withUnsafeMutableBufferPointer { WidenRow.widen(w, start: 0, count: n, into: $0.baseAddress!) }
             swift.withUnsafeMutableBufferPointer { WidenRow.widenBFloat16Portable(w, start: 0, count: n, into: $0.baseAddress!) }
             XCTAssertEqual(c, swift, "widen \(n)")
-            let x = TestSupport.randomValues(max(n, 1), seed: 99)
-            let fast = x.withUnsafeBufferPointer { Dot.product($0.baseAddress!, bfloat16: w.base, count: n) }
-            let portable = x.withUnsafeBufferPointer { Dot.productPortable($0.baseAddress!, bfloat16: w.base, count: n) }
-            XCTAssertEqual(fast, portable, accuracy: 1e-5 * max(1, abs(portable)), "dot \(n)")
         }
     }
 }

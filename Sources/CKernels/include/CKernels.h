@@ -11,9 +11,6 @@
 /// dst[i] = src[i] widened from bf16 to fp32, i < count.
 void minimax_widen_bf16(const uint16_t *src, float *dst, long count);
 
-/// Σ x[i] · w[i] over i < count, with w stored as bf16.
-float minimax_dot_f32_bf16(const float *x, const uint16_t *w, long count);
-
 #endif
 
 #ifndef MINIMAX_CKERNELS_MATVEC
