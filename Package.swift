@@ -15,7 +15,7 @@ let cSettings: [CSetting] =
 
 let package = Package(
     name: "MiniMaxSwift",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "minimax", targets: ["MiniMaxCLI"]),
         .library(name: "MiniMax", targets: ["MiniMax"]),

@@ -10,48 +10,37 @@ static inline float reduce(f32x16 v) {
     return (b[0] + b[2]) + (b[1] + b[3]);
 }
 
-#define MATVEC_BODY(LOAD, SCALAR)                                                                  \
-    long r = 0;                                                                                    \
-    for (; r + 4 <= rows; r += 4) {                                                                \
-        const TYPE *w0 = w + r * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;                      \
+// One row at a time, four accumulators over 64-element steps: the weights stream through memory
+// strictly in order (measured faster than sharing each x load across four rows, which interleaves
+// four streams: bf16 30 → 38 GB/s on one core). PREFETCH reads a few KB ahead in the same stream.
+#define MATVEC_BODY(LOAD, SCALAR, PREFETCH_BYTES)                                                  \
+    for (long r = 0; r < rows; r++) {                                                              \
+        const TYPE *wr = w + r * k;                                                                \
         f32x16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};                                             \
         long i = 0;                                                                                \
-        for (; i + 16 <= k; i += 16) {                                                             \
-            f32x16 xv = load_f32(x + i);                                                           \
-            a0 += xv * LOAD(w0 + i);                                                               \
-            a1 += xv * LOAD(w1 + i);                                                               \
-            a2 += xv * LOAD(w2 + i);                                                               \
-            a3 += xv * LOAD(w3 + i);                                                               \
+        for (; i + 64 <= k; i += 64) {                                                             \
+            if (PREFETCH_BYTES) __builtin_prefetch((const char *)(wr + i) + PREFETCH_BYTES);       \
+            a0 += load_f32(x + i) * LOAD(wr + i);                                                  \
+            a1 += load_f32(x + i + 16) * LOAD(wr + i + 16);                                        \
+            a2 += load_f32(x + i + 32) * LOAD(wr + i + 32);                                        \
+            a3 += load_f32(x + i + 48) * LOAD(wr + i + 48);                                        \
         }                                                                                          \
-        float s0 = reduce(a0), s1 = reduce(a1), s2 = reduce(a2), s3 = reduce(a3);                  \
-        for (; i < k; i++) {                                                                       \
-            s0 += x[i] * SCALAR(w0[i]);                                                            \
-            s1 += x[i] * SCALAR(w1[i]);                                                            \
-            s2 += x[i] * SCALAR(w2[i]);                                                            \
-            s3 += x[i] * SCALAR(w3[i]);                                                            \
-        }                                                                                          \
-        out[r] = s0; out[r + 1] = s1; out[r + 2] = s2; out[r + 3] = s3;                            \
-    }                                                                                              \
-    for (; r < rows; r++) {                                                                        \
-        const TYPE *w0 = w + r * k;                                                                \
-        f32x16 a0 = {0};                                                                           \
-        long i = 0;                                                                                \
-        for (; i + 16 <= k; i += 16) a0 += load_f32(x + i) * LOAD(w0 + i);                         \
-        float s0 = reduce(a0);                                                                     \
-        for (; i < k; i++) s0 += x[i] * SCALAR(w0[i]);                                             \
-        out[r] = s0;                                                                               \
+        for (; i + 16 <= k; i += 16) a0 += load_f32(x + i) * LOAD(wr + i);                         \
+        float s = reduce((a0 + a1) + (a2 + a3));                                                   \
+        for (; i < k; i++) s += x[i] * SCALAR(wr[i]);                                              \
+        out[r] = s;                                                                                \
     }
 
 #define IDENTITY(v) (v)
 
 void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float *out) {
 #define TYPE float
-    MATVEC_BODY(load_f32, IDENTITY)
+    MATVEC_BODY(load_f32, IDENTITY, 0)
 #undef TYPE
 }
 
 void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out) {
 #define TYPE uint16_t
-    MATVEC_BODY(load_bf16, bf16_to_f32)
+    MATVEC_BODY(load_bf16, bf16_to_f32, 4096)
 #undef TYPE
 }

@@ -26,7 +26,7 @@ public enum MatMul {
         let grain = max(1, 32768 / max(1, k &* rows))
         let outAddress = UnsafeMutableRawPointer(out)
         if rows == 1 && weight.dtype != .float16 {
-            // One token: the C matrix-vector kernel (four rows per pass, one horizontal sum per row).
+            // One token: the C matrix-vector kernel (rows streamed in order, one horizontal sum per row).
             Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
                 let out = outAddress.assumingMemoryBound(to: Float.self) + range.lowerBound
                 if weight.dtype == .float32 {

@@ -1,12 +1,19 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Splits loops across the machine's cores. Work is divided into contiguous ranges so that each
 /// output element is computed by exactly one thread in a fixed order: results do not depend on the
 /// thread count.
 public enum Parallel {
     /// Threads used by every kernel; defaults to the number of active cores.
-    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public static var threadCount: Int {
+        get { configuredThreadCount.load(ordering: .relaxed) }
+        set { configuredThreadCount.store(max(1, newValue), ordering: .relaxed) }
+    }
+
+    private static let configuredThreadCount = Atomic<Int>(max(1, ProcessInfo.processInfo.activeProcessorCount))
+    private static let poolLock = Mutex<WorkerPool?>(nil)
 
     /// Calls `body` on disjoint ranges covering `0..<count`, in parallel when the work is large
     /// enough. `grain` is the smallest range worth a thread of its own.
@@ -19,12 +26,30 @@ public enum Parallel {
         }
         // A few chunks per thread balance uneven work without much scheduling overhead.
         let chunks = min(count, threads * 4)
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                if start < end { body(start..<end) }
-            }
+        func chunk(_ index: Int) {
+            let start = count * index / chunks
+            let end = count * (index + 1) / chunks
+            if start < end { body(start..<end) }
+        }
+        // The pool is busy when this is a nested call from inside a parallel loop (or another
+        // thread is running one): then this thread does the whole loop itself.
+        if let pool = pool(), pool.run(chunks: chunks, chunk) { return }
+        for index in 0..<chunks { chunk(index) }
+    }
+
+    /// The pool for the current thread count, started on first use; nil when single-threaded.
+    static func pool() -> WorkerPool? {
+        let workers = threadCount - 1
+        guard workers > 0 else { return nil }
+        return poolLock.withLock { pool in
+            if let existing = pool, existing.workerCount == workers { return existing }
+            // Retired pools stay allocated (their threads exit on their own once told to stop).
+            if let existing = pool { existing.stop(); retired.withLock { $0.append(existing) } }
+            let fresh = WorkerPool(workerCount: workers)
+            pool = fresh
+            return fresh
         }
     }
+
+    private static let retired = Mutex<[WorkerPool]>([])
 }

@@ -2,6 +2,7 @@
 #define MINIMAX_CKERNELS_H
 
 #include <stdint.h>
+#include "spin.h"
 
 /// Kernels that Swift's SIMD types cannot express efficiently (zero-extending sixteen 16-bit
 /// lanes to 32 bits compiles to a generic call in Swift). Written with clang vector extensions,
@@ -15,8 +16,8 @@ void minimax_widen_bf16(const uint16_t *src, float *dst, long count);
 
 #ifndef MINIMAX_CKERNELS_MATVEC
 #define MINIMAX_CKERNELS_MATVEC
-/// out[r] = Σ_i x[i] · w[r·k + i] for r < rows (one token through `rows` weight rows). Four rows
-/// share each load of x and the horizontal sums are done once per row with a short shuffle tree.
+/// out[r] = Σ_i x[i] · w[r·k + i] for r < rows (one token through `rows` weight rows). Each row
+/// streams through memory in order into four accumulators, summed once per row with a shuffle tree.
 void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float *out);
 
 /// The same with w stored as bf16.
