@@ -60,8 +60,10 @@ let package = Package(
         .testTarget(
             name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"],
             swiftSettings: coreSettings),
+        // Counts heap allocations in the test process (interposes malloc; Linux/glibc only).
+        .target(name: "AllocationCounting", path: "Tests/AllocationCounting"),
         .testTarget(
-            name: "MiniMaxTests", dependencies: ["MiniMax", "TestSupport"],
+            name: "MiniMaxTests", dependencies: ["MiniMax", "TestSupport", "AllocationCounting"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],

@@ -136,7 +136,7 @@ public struct TextGenerator {
                 _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
                 break
             }
-            logits = try model.forward([token.id], cache: &cache).data
+            try logits.withUnsafeMutableBufferPointer { try model.decode(token.id, cache: &cache, logits: $0.baseAddress!) }
         }
         return GenerationResult(
             text: text, parsed: parser.output, tokenIDs: generated, finishReason: finishReason,

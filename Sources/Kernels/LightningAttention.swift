@@ -22,20 +22,53 @@ public enum LightningAttention {
         precondition(slopes.count == heads && blockSize > 0, "LightningAttention sizes")
         let qkvAddress = UnsafeRawPointer(qkv), stateAddress = UnsafeMutableRawPointer(state)
         let outAddress = UnsafeMutableRawPointer(out)
+        if tokens == 1 {
+            // Decode: the fused recurrent step per head, through a reusable loop object (no allocation).
+            ScratchMemory.withReusable(RecurrentStepLoop.self, make: RecurrentStepLoop.init) { loop in
+                loop.set(qkv: qkv, heads: heads, headDim: d, slopes: slopes, state: state, out: out)
+                Parallel.forEachRange(heads, loop: loop)
+            }
+            return
+        }
         Parallel.forEachRange(heads) { headRange in
-            var scratch = tokens == 1 ? nil : BlockScratch(blockSize: min(blockSize, tokens), headDim: d)
+            var scratch = BlockScratch(blockSize: min(blockSize, tokens), headDim: d)
+            defer { scratch.deallocate() }
             for h in headRange {
                 let head = HeadView(
                     qkv: qkvAddress.assumingMemoryBound(to: Float.self), heads: heads, headDim: d, head: h,
                     out: outAddress.assumingMemoryBound(to: Float.self))
                 let s = stateAddress.assumingMemoryBound(to: Float.self) + h * d * d
-                if tokens == 1 {
-                    recurrentStep(head, token: 0, decay: expf(-slopes[h]), state: s)
-                } else {
-                    blockwise(head, tokens: tokens, slope: slopes[h], blockSize: blockSize, state: s, scratch: &scratch!)
-                }
+                blockwise(head, tokens: tokens, slope: slopes[h], blockSize: blockSize, state: s, scratch: &scratch)
             }
-            scratch?.deallocate()
+        }
+    }
+
+    /// One token through a range of heads: `recurrentStep` per head.
+    final class RecurrentStepLoop: ParallelLoop {
+        private var qkv = UnsafePointer<Float>(bitPattern: 64)!
+        private var heads = 0, headDim = 0
+        private var slopes: [Float] = []
+        private var state = UnsafeMutablePointer<Float>(bitPattern: 64)!
+        private var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
+
+        func set(
+            qkv: UnsafePointer<Float>, heads: Int, headDim: Int, slopes: [Float], state: UnsafeMutablePointer<Float>,
+            out: UnsafeMutablePointer<Float>
+        ) {
+            self.qkv = qkv
+            self.heads = heads
+            self.headDim = headDim
+            self.slopes = slopes
+            self.state = state
+            self.out = out
+        }
+
+        func run(_ range: Range<Int>) {
+            let d = headDim
+            for h in range {
+                let head = HeadView(qkv: qkv, heads: heads, headDim: d, head: h, out: out)
+                recurrentStep(head, token: 0, decay: expf(-slopes[h]), state: state + h * d * d)
+            }
         }
     }
 

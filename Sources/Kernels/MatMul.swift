@@ -26,23 +26,17 @@ public enum MatMul {
         let grain = max(1, 32768 / max(1, k &* rows))
         let outAddress = UnsafeMutableRawPointer(out)
         if rows == 1 && weight.dtype != .float16 {
-            // One token: the C matrix-vector kernel (rows streamed in order, one horizontal sum per row).
-            Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
-                let out = outAddress.assumingMemoryBound(to: Float.self) + range.lowerBound
-                if weight.dtype == .float32 {
-                    minimax_matvec_f32(x, weight.base.assumingMemoryBound(to: Float.self) + range.lowerBound &* k,
-                                       k, range.count, out)
-                } else {
-                    minimax_matvec_bf16(x, (weight.base + range.lowerBound &* k &* 2).assumingMemoryBound(to: UInt16.self),
-                                        k, range.count, out)
-                }
+            // One token: the C matrix-vector kernel (rows streamed in order, one horizontal sum per
+            // row), run through a reusable loop object so a decode step allocates nothing.
+            ScratchMemory.withReusable(MatrixVectorLoop.self, make: MatrixVectorLoop.init) { loop in
+                loop.set(x: x, weight: weight, out: out)
+                Parallel.forEachRange(n, grain: parallel ? grain : n, loop: loop)
             }
             return
         }
         Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
             let out = outAddress.assumingMemoryBound(to: Float.self)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(k, 1))
-            defer { scratch.deallocate() }
+            ScratchMemory.withFloats(k) { scratch in
             for row in range {
                 let w: UnsafePointer<Float>
                 if weight.dtype == .float32 {
@@ -54,6 +48,7 @@ public enum MatMul {
                 for t in 0..<rows {
                     out[t &* n &+ row] = Dot.product(x + t &* k, w, count: k)
                 }
+            }
             }
         }
     }
@@ -69,5 +64,32 @@ public enum MatMul {
             }
         }
         return out
+    }
+}
+
+/// `out[r] = x · W[r]` over a range of weight rows, for fp32 or bf16 weights.
+final class MatrixVectorLoop: ParallelLoop {
+    private var x = UnsafePointer<Float>(bitPattern: 64)!
+    private var weight = UnsafeRawPointer(bitPattern: 64)!
+    private var isBFloat16 = false
+    private var depth = 0
+    private var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
+
+    func set(x: UnsafePointer<Float>, weight: TensorView, out: UnsafeMutablePointer<Float>) {
+        precondition(weight.dtype == .float32 || weight.dtype == .bfloat16, "matrix-vector loop: \(weight.dtype)")
+        self.x = x
+        self.weight = weight.base
+        isBFloat16 = weight.dtype == .bfloat16
+        depth = weight.shape[1]
+        self.out = out
+    }
+
+    func run(_ range: Range<Int>) {
+        let k = depth, first = range.lowerBound
+        if isBFloat16 {
+            minimax_matvec_bf16(x, (weight + first &* k &* 2).assumingMemoryBound(to: UInt16.self), k, range.count, out + first)
+        } else {
+            minimax_matvec_f32(x, weight.assumingMemoryBound(to: Float.self) + first &* k, k, range.count, out + first)
+        }
     }
 }

@@ -22,9 +22,7 @@ enum PackedMatMul {
         Parallel.forEachRange(columnBlocks, grain: parallel ? 1 : columnBlocks) { blocks in
             let x = xAddress.assumingMemoryBound(to: Float.self)
             let out = outAddress.assumingMemoryBound(to: Float.self)
-            let panel = UnsafeMutableRawPointer.allocate(byteCount: depthBlock * columnTile * 4, alignment: 64)
-                .bindMemory(to: Float.self, capacity: depthBlock * columnTile)
-            defer { panel.deallocate() }
+            ScratchMemory.withFloats(depthBlock * columnTile) { panel in
             for block in blocks {
                 let n0 = block * columnTile, width = min(columnTile, n - n0)
                 var k0 = 0
@@ -41,6 +39,7 @@ enum PackedMatMul {
                     }
                     k0 += depth
                 }
+            }
             }
         }
     }

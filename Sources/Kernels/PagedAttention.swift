@@ -23,20 +23,47 @@ public enum PagedAttention {
         keyPages: [UnsafePointer<Float>], valuePages: [UnsafePointer<Float>], pageSize: Int, past: Int,
         window: Int?, out: UnsafeMutablePointer<Float>
     ) {
-        let group = heads / keyValueHeads
         let tiles = (tokens + queryTile - 1) / queryTile
-        let scale = Float(1 / Double(d).squareRoot())
-        let qAddress = UnsafeRawPointer(queries), outAddress = UnsafeMutableRawPointer(out)
-        Parallel.forEachRange(keyValueHeads * tiles, grain: 1) { range in
+        ScratchMemory.withReusable(TilesLoop.self, make: TilesLoop.init) { loop in
+            loop.queries = queries
+            loop.tokens = tokens
+            loop.heads = heads
+            loop.keyValueHeads = keyValueHeads
+            loop.d = d
+            loop.keyPages = keyPages
+            loop.valuePages = valuePages
+            loop.pageSize = pageSize
+            loop.past = past
+            loop.window = window
+            loop.out = out
+            Parallel.forEachRange(keyValueHeads * tiles, grain: 1, loop: loop)
+            loop.keyPages = []
+            loop.valuePages = []
+        }
+    }
+
+    /// Work items are (KV head, query tile) pairs: item = g · tiles + tile. A loop object, so a
+    /// decode step allocates nothing.
+    final class TilesLoop: ParallelLoop {
+        var queries = UnsafePointer<Float>(bitPattern: 64)!
+        var tokens = 0, heads = 0, keyValueHeads = 0, d = 0, pageSize = 0, past = 0
+        var keyPages: [UnsafePointer<Float>] = [], valuePages: [UnsafePointer<Float>] = []
+        var window: Int?
+        var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
+
+        func run(_ range: Range<Int>) {
+            let queries = self.queries, out = self.out, keyPages = self.keyPages, valuePages = self.valuePages
+            let tokens = self.tokens, heads = self.heads, d = self.d, pageSize = self.pageSize, past = self.past
+            let window = self.window
+            let group = heads / keyValueHeads
+            let tiles = (tokens + queryTile - 1) / queryTile
+            let scale = Float(1 / Double(d).squareRoot())
             let rowsMax = min(queryTile, tokens) * group
-            let q = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * pageSize)
-            let partial = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
-            let accumulated = UnsafeMutablePointer<Float>.allocate(capacity: rowsMax * d)
-            var rowMax = [Float](repeating: 0, count: rowsMax), rowSum = [Float](repeating: 0, count: rowsMax)
-            defer { q.deallocate(); scores.deallocate(); partial.deallocate(); accumulated.deallocate() }
-            let queries = qAddress.assumingMemoryBound(to: Float.self)
-            let out = outAddress.assumingMemoryBound(to: Float.self)
+            // Per-thread tile buffers: q, partial, accumulated [rows, d]; scores [rows, pageSize];
+            // running max and sum [rows].
+            ScratchMemory.withFloats(rowsMax * (3 * d + pageSize + 2)) { buffer in
+            let q = buffer, partial = q + rowsMax * d, accumulated = partial + rowsMax * d
+            let scores = accumulated + rowsMax * d, rowMax = scores + rowsMax * pageSize, rowSum = rowMax + rowsMax
             for item in range {
                 let g = item / tiles, tile = item % tiles
                 let t0 = tile * queryTile, tileTokens = min(queryTile, tokens - t0)
@@ -104,8 +131,9 @@ public enum PagedAttention {
                     }
                 }
             }
-        }
+            }
     }
+}
 
     /// row[j] = exp(row[j] − shift) for lo ≤ j ≤ hi and 0 elsewhere in 0..<width; returns the sum.
     @inline(__always)

@@ -19,22 +19,37 @@ public enum Parallel {
     /// enough. `grain` is the smallest range worth a thread of its own.
     public static func forEachRange(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let threads = min(threadCount, max(1, count / max(grain, 1)))
+        let threads = threads(for: count, grain: grain)
         if threads <= 1 {
             body(0..<count)
             return
         }
+        withoutActuallyEscaping(body) { body in run(ClosureLoop(body), count: count, threads: threads) }
+    }
+
+    /// The same for a loop object: no allocation, for the kernels of a decode step.
+    public static func forEachRange(_ count: Int, grain: Int = 1, loop: ParallelLoop) {
+        guard count > 0 else { return }
+        let threads = threads(for: count, grain: grain)
+        if threads <= 1 {
+            loop.run(0..<count)
+            return
+        }
+        run(loop, count: count, threads: threads)
+    }
+
+    @inline(__always)
+    static func threads(for count: Int, grain: Int) -> Int {
+        min(threadCount, max(1, count / max(grain, 1)))
+    }
+
+    private static func run(_ loop: ParallelLoop, count: Int, threads: Int) {
         // A few chunks per thread balance uneven work without much scheduling overhead.
         let chunks = min(count, threads * 4)
-        func chunk(_ index: Int) {
-            let start = count * index / chunks
-            let end = count * (index + 1) / chunks
-            if start < end { body(start..<end) }
-        }
         // The pool is busy when this is a nested call from inside a parallel loop (or another
         // thread is running one): then this thread does the whole loop itself.
-        if let pool = pool(), pool.run(chunks: chunks, chunk) { return }
-        for index in 0..<chunks { chunk(index) }
+        if let pool = pool(), pool.run(loop, count: count, chunks: chunks) { return }
+        for chunk in 0..<chunks { loop.run(WorkerPool.range(chunk, of: chunks, count: count)) }
     }
 
     /// The pool for the current thread count, started on first use; nil when single-threaded.

@@ -15,20 +15,22 @@ public enum RoPE {
     ) {
         let half = rotaryDim / 2
         precondition(invFreq.count == half && rotaryDim <= headDim && rotaryDim % 2 == 0, "RoPE sizes")
-        var cosines = [Float](repeating: 0, count: half), sines = [Float](repeating: 0, count: half)
-        for t in 0..<tokens {
-            let position = Float(firstPosition + t)
-            for i in 0..<half {
-                let angle = position * invFreq[i]
-                cosines[i] = cosf(angle)
-                sines[i] = sinf(angle)
-            }
-            for h in 0..<heads {
-                let v = x + (t * heads + h) * headDim
+        ScratchMemory.withFloats(2 * half) { cosines in
+            let sines = cosines + half
+            for t in 0..<tokens {
+                let position = Float(firstPosition + t)
                 for i in 0..<half {
-                    let x1 = v[i], x2 = v[i + half]
-                    v[i] = x1 * cosines[i] - x2 * sines[i]
-                    v[i + half] = x2 * cosines[i] + x1 * sines[i]
+                    let angle = position * invFreq[i]
+                    cosines[i] = cosf(angle)
+                    sines[i] = sinf(angle)
+                }
+                for h in 0..<heads {
+                    let v = x + (t * heads + h) * headDim
+                    for i in 0..<half {
+                        let x1 = v[i], x2 = v[i + half]
+                        v[i] = x1 * cosines[i] - x2 * sines[i]
+                        v[i + half] = x2 * cosines[i] + x1 * sines[i]
+                    }
                 }
             }
         }

@@ -8,14 +8,14 @@ import Synchronization
 /// each); waking sleeping threads for every one of them (what `DispatchQueue.concurrentPerform`
 /// does) costs tens of microseconds per loop. These workers instead spin on one atomic word for a
 /// short while after each loop and only then sleep on a condition variable, so back-to-back loops
-/// start within a fraction of a microsecond. A loop posts no heap allocation: the body is borrowed
-/// for the duration of `run` only.
+/// start within a fraction of a microsecond. Posting a loop allocates nothing: the loop object is
+/// only borrowed for the duration of `run`.
 ///
 /// Protocol: `state` packs (job generation, closed flag, workers inside the job). The caller
 /// publishes a job by storing a new generation; a worker joins by incrementing the count while the
 /// generation matches and the job is open, takes chunks from `nextChunk` until none are left, and
 /// leaves by decrementing. The caller, after running chunks itself, closes the job once no worker
-/// is inside, so a late worker can never touch a finished job's body.
+/// is inside, so a late worker can never touch a finished job's loop.
 final class WorkerPool: @unchecked Sendable {
     /// Threads besides the caller.
     let workerCount: Int
@@ -35,7 +35,8 @@ final class WorkerPool: @unchecked Sendable {
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     // The current job; written only by the caller while no worker can be inside it.
-    private var body: ((Int) -> Void)?
+    private var loop: ParallelLoop?
+    private var iterationCount = 0
     private var chunkCount = 0
 
     init(workerCount: Int) {
@@ -50,24 +51,29 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(chunk)` for every chunk in `0..<chunks`, on the workers and the calling thread,
-    /// and returns when all are done. Returns false (running nothing) when the pool is already
-    /// running a loop — a nested or concurrent call — so the caller can run the work itself.
-    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+    /// Runs `loop` over `0..<count` split into `chunks` contiguous ranges, on the workers and the
+    /// calling thread, and returns when all are done. Returns false (running nothing) when the pool
+    /// is already running a loop — a nested or concurrent call — so the caller can run it itself.
+    func run(_ loop: ParallelLoop, count: Int, chunks: Int) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        withoutActuallyEscaping(body) { body in
-            self.body = body
-            chunkCount = chunks
-            nextChunk.store(0, ordering: .relaxed)
-            let generation = (state.load(ordering: .relaxed) >> Self.generationShift) &+ 1
-            state.store(generation << Self.generationShift, ordering: .sequentiallyConsistent)
-            if sleepers.load(ordering: .sequentiallyConsistent) > 0 { broadcast() }
-            runChunks()
-            close()
-            self.body = nil
-        }
+        self.loop = loop
+        iterationCount = count
+        chunkCount = chunks
+        nextChunk.store(0, ordering: .relaxed)
+        let generation = (state.load(ordering: .relaxed) >> Self.generationShift) &+ 1
+        state.store(generation << Self.generationShift, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 { broadcast() }
+        runChunks()
+        close()
+        self.loop = nil
         busy.store(false, ordering: .releasing)
         return true
+    }
+
+    /// Chunk `chunk` of `chunks` near-equal contiguous ranges covering `0..<count`.
+    @inline(__always)
+    static func range(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
+        (count &* chunk / chunks)..<(count &* (chunk &+ 1) / chunks)
     }
 
     /// Asks the workers to exit once idle (a pool for another thread count replaces this one).
@@ -79,11 +85,13 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func runChunks() {
-        let count = chunkCount
+        let chunks = chunkCount, count = iterationCount
+        guard let loop else { return }
         while true {
             let chunk = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-            if chunk >= count { return }
-            body!(chunk)
+            if chunk >= chunks { return }
+            let range = Self.range(chunk, of: chunks, count: count)
+            if !range.isEmpty { loop.run(range) }
         }
     }
 

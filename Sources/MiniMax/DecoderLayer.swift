@@ -20,24 +20,37 @@ struct DecoderLayer {
     let normEpsilon: Float
     let residualIsNormalized: Bool
 
-    /// h: [T, D] → [T, D]
-    func forward(_ h: Matrix, cache: inout LayerCache, profile: ForwardProfile? = nil) throws -> Matrix {
-        let n1 = profile.measure(.norms) { RMSNorm.apply(h, weight: inputNorm, eps: normEpsilon) }
-        let mixed: Matrix = try profile.measure(mixerPart) { try cache.mutate(
-            keyValue: { kv in
-                guard case .softmax(let layer) = mixer else { throw ModelError.cacheMismatch }
-                return layer.forward(n1, cache: &kv)
-            },
-            linear: { state in
-                guard case .lightning(let layer) = mixer else { throw ModelError.cacheMismatch }
-                return layer.forward(n1, cache: &state)
-            }) }
-        let (afterAttention, n2) = profile.measure(.norms) {
-            let afterAttention = Self.residual(attentionResidual, residualIsNormalized ? n1 : h, mixed)
-            return (afterAttention, RMSNorm.apply(afterAttention, weight: postAttentionNorm, eps: normEpsilon))
+    /// h: [T, D], updated in place.
+    func forward(_ h: UnsafeMutablePointer<Float>, rows tokens: Int, cache: inout LayerCache, profile: ForwardProfile? = nil) throws {
+        let width = inputNorm.count
+        // normed, update: [T, D]
+        try ScratchMemory.withFloats(2 * tokens * width) { buffer in
+            let normed = buffer, update = buffer + tokens * width
+            profile.measure(.norms) {
+                RMSNorm.apply(h, rows: tokens, width: width, weight: inputNorm, eps: normEpsilon, into: normed)
+            }
+            try profile.measure(mixerPart) {
+                try cache.mutate(
+                    keyValue: { kv in
+                        guard case .softmax(let layer) = mixer else { throw ModelError.cacheMismatch }
+                        layer.forward(normed, rows: tokens, into: update, cache: &kv)
+                    },
+                    linear: { state in
+                        guard case .lightning(let layer) = mixer else { throw ModelError.cacheMismatch }
+                        layer.forward(normed, rows: tokens, into: update, cache: &state)
+                    })
+            }
+            profile.measure(.norms) {
+                Self.residual(attentionResidual, residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h),
+                              update, into: h, count: tokens * width)
+                RMSNorm.apply(h, rows: tokens, width: width, weight: postAttentionNorm, eps: normEpsilon, into: normed)
+            }
+            profile.measure(.mixtureOfExperts) { moe.forward(normed, rows: tokens, into: update) }
+            profile.measure(.norms) {
+                Self.residual(mlpResidual, residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h),
+                              update, into: h, count: tokens * width)
+            }
         }
-        let expertsOut = profile.measure(.mixtureOfExperts) { moe.forward(n2) }
-        return profile.measure(.norms) { Self.residual(mlpResidual, residualIsNormalized ? n2 : afterAttention, expertsOut) }
     }
 
     var mixerPart: ForwardProfile.Part {
@@ -45,10 +58,11 @@ struct DecoderLayer {
         return .softmaxAttention
     }
 
-    /// α · residual + β · update
-    static func residual(_ f: ResidualFactors, _ residual: Matrix, _ update: Matrix) -> Matrix {
-        var out = residual
-        for i in 0..<out.data.count { out.data[i] = residual.data[i] * f.alpha + update.data[i] * f.beta }
-        return out
+    /// out = α · residual + β · update (`residual` may be `out` itself).
+    static func residual(
+        _ f: ResidualFactors, _ residual: UnsafePointer<Float>, _ update: UnsafePointer<Float>,
+        into out: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for i in 0..<count { out[i] = residual[i] * f.alpha + update[i] * f.beta }
     }
 }

@@ -13,28 +13,26 @@ struct LightningAttentionLayer {
     /// s_h for this layer's position in the stack.
     let slopes: [Float]
 
-    /// x: [T, D] → [T, D]; advances `cache`.
-    func forward(_ x: Matrix, cache: inout LinearAttentionState) -> Matrix {
+    /// x: [T, D] → out: [T, D]; advances `cache`.
+    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>, cache: inout LinearAttentionState) {
         let width = heads * headDim
-        // qkv: [T, H, 3, d]
-        var qkv = MatMul.multiply(x, weights.qkvProjection)
-        qkv.data.withUnsafeMutableBufferPointer { VectorMath.siluInPlace($0.baseAddress!, count: $0.count) }
-        // attended: [T, H·d]
-        var attended = Matrix(zeros: x.rows, width)
-        qkv.data.withUnsafeBufferPointer { q in
-            cache.state.withUnsafeMutableBufferPointer { s in
-                attended.data.withUnsafeMutableBufferPointer { o in
-                    LightningAttention.forward(
-                        qkv: q.baseAddress!, tokens: x.rows, heads: heads, headDim: headDim, slopes: slopes,
-                        blockSize: blockSize, state: s.baseAddress!, out: o.baseAddress!)
-                }
+        // qkv: [T, H, 3, d]; attended, gated: [T, H·d]
+        ScratchMemory.withFloats(tokens * 5 * width) { buffer in
+            let qkv = buffer, attended = qkv + tokens * 3 * width, gated = attended + tokens * width
+            MatMul.multiply(x, rows: tokens, weight: weights.qkvProjection, into: qkv)
+            VectorMath.siluInPlace(qkv, count: tokens * 3 * width)
+            cache.state.withUnsafeMutableBufferPointer { state in
+                LightningAttention.forward(
+                    qkv: qkv, tokens: tokens, heads: heads, headDim: headDim, slopes: slopes,
+                    blockSize: blockSize, state: state.baseAddress!, out: attended)
             }
+            RMSNorm.apply(attended, rows: tokens, width: width, weight: weights.norm, eps: normEpsilon, into: gated)
+            // The gate reuses `attended`: [T, H·d]
+            let gate = attended
+            MatMul.multiply(x, rows: tokens, weight: weights.outputGate, into: gate)
+            VectorMath.sigmoidInPlace(gate, count: tokens * width)
+            for i in 0..<(tokens * width) { gated[i] *= gate[i] }
+            MatMul.multiply(gated, rows: tokens, weight: weights.outputProjection, into: out)
         }
-        var gated = RMSNorm.apply(attended, weight: weights.norm, eps: normEpsilon)
-        // gate: [T, H·d]
-        var gate = MatMul.multiply(x, weights.outputGate)
-        gate.data.withUnsafeMutableBufferPointer { VectorMath.sigmoidInPlace($0.baseAddress!, count: $0.count) }
-        for i in 0..<gated.data.count { gated.data[i] *= gate.data[i] }
-        return MatMul.multiply(gated, weights.outputProjection)
     }
 }

@@ -56,35 +56,65 @@ public final class MiniMaxModel: @unchecked Sendable {
         observeHiddenState: ((Int, Matrix) -> Void)? = nil
     ) throws -> Matrix {
         guard !ids.isEmpty else { throw ModelError.emptyInput }
-        guard cache.layers.count == layers.count else { throw ModelError.cacheMismatch }
-        // h: [T, D]
-        var h = try profile.measure(.embedding) { try embed(ids, firstPosition: cache.position) }
-        observeHiddenState?(0, h)
-        for (l, layer) in layers.enumerated() {
-            h = try layer.forward(h, cache: &cache.layers[l], profile: profile)
-            observeHiddenState?(l + 1, h)
+        var logits = Matrix(zeros: lastTokenOnly ? 1 : ids.count, configuration.vocabularySize)
+        try ids.withUnsafeBufferPointer { ids in
+            try logits.data.withUnsafeMutableBufferPointer { out in
+                try forward(ids, cache: &cache, lastTokenOnly: lastTokenOnly, logits: out.baseAddress!,
+                            observeHiddenState: observeHiddenState)
+            }
         }
-        cache.position += ids.count
-        return profile.measure(.head) {
-            let last = lastTokenOnly ? h.rows(h.rows - 1..<h.rows) : h
-            let normalized = RMSNorm.apply(last, weight: weights.finalNorm, eps: configuration.rmsNormEpsilon)
-            // logits: [T, V]
-            return MatMul.multiply(normalized, weights.lmHead)
+        return logits
+    }
+
+    /// Decodes one token: writes its logits [V] to `logits`. After the first call at a given cache
+    /// layout this allocates nothing (buffers come from the thread's `ScratchMemory`).
+    public func decode(_ token: Int, cache: inout ModelCache, logits: UnsafeMutablePointer<Float>) throws {
+        try withUnsafePointer(to: token) { id in
+            try forward(UnsafeBufferPointer(start: id, count: 1), cache: &cache, lastTokenOnly: true, logits: logits)
         }
     }
 
-    /// ids: [T] → [T, D]
-    func embed(_ ids: [Int], firstPosition: Int) throws -> Matrix {
+    /// The forward pass over caller-provided memory: ids [T] → logits [T, V] (or [1, V] with
+    /// `lastTokenOnly`) written to `logits`. The hidden state lives in scratch memory.
+    public func forward(
+        _ ids: UnsafeBufferPointer<Int>, cache: inout ModelCache, lastTokenOnly: Bool,
+        logits: UnsafeMutablePointer<Float>, observeHiddenState: ((Int, Matrix) -> Void)? = nil
+    ) throws {
+        guard !ids.isEmpty else { throw ModelError.emptyInput }
+        guard cache.layers.count == layers.count else { throw ModelError.cacheMismatch }
+        let tokens = ids.count, width = configuration.hiddenSize
+        func observe(_ l: Int, _ h: UnsafeMutablePointer<Float>) {
+            observeHiddenState?(l, Matrix(rows: tokens, cols: width, data: Array(UnsafeBufferPointer(start: h, count: tokens * width))))
+        }
+        // h: [T, D]
+        try ScratchMemory.withFloats(tokens * width) { h in
+            try profile.measure(.embedding) { try embed(ids, firstPosition: cache.position, into: h) }
+            observe(0, h)
+            for l in 0..<layers.count {
+                try layers[l].forward(h, rows: tokens, cache: &cache.layers[l], profile: profile)
+                observe(l + 1, h)
+            }
+            cache.position += tokens
+            profile.measure(.head) {
+                let first = lastTokenOnly ? tokens - 1 : 0, rows = tokens - first
+                // normalized: [rows, D] → logits: [rows, V]
+                ScratchMemory.withFloats(rows * width) { normalized in
+                    RMSNorm.apply(h + first * width, rows: rows, width: width, weight: weights.finalNorm,
+                                  eps: configuration.rmsNormEpsilon, into: normalized)
+                    MatMul.multiply(normalized, rows: rows, weight: weights.lmHead, into: logits)
+                }
+            }
+        }
+    }
+
+    /// ids: [T] → h: [T, D]
+    func embed(_ ids: UnsafeBufferPointer<Int>, firstPosition: Int, into h: UnsafeMutablePointer<Float>) throws {
         let d = configuration.hiddenSize
-        var h = Matrix(zeros: ids.count, d)
         for (t, id) in ids.enumerated() {
             guard id >= 0, id < configuration.vocabularySize else {
                 throw ModelError.tokenOutOfRange(id: id, position: firstPosition + t, vocabularySize: configuration.vocabularySize)
             }
-            h.data.withUnsafeMutableBufferPointer {
-                WidenRow.widen(weights.embedding, start: id * d, count: d, into: $0.baseAddress! + t * d)
-            }
+            WidenRow.widen(weights.embedding, start: id * d, count: d, into: h + t * d)
         }
-        return h
     }
 }

@@ -3,46 +3,73 @@ import Tensors
 
 /// Sparse MoE (DESIGN.md §1.5): softmax over all router logits in fp32 → top-k → renormalise →
 /// weighted sum of SwiGLU experts. Tokens are grouped by expert so each expert runs one matrix
-/// product over all the tokens routed to it.
+/// product over all the tokens routed to it; experts add their outputs in expert order.
 struct MixtureOfExperts {
     let weights: MixtureOfExpertsWeights
     let expertsPerToken: Int
 
-    /// x: [T, D] → [T, D]
-    func forward(_ x: Matrix) -> Matrix {
-        let tokens = x.rows, width = x.cols
-        // probabilities: [T, E]
-        var probabilities = MatMul.multiply(x, weights.router)
-        let expertCount = probabilities.cols
-        var assignments = [[(token: Int, weight: Float)]](repeating: [], count: expertCount)
-        probabilities.data.withUnsafeMutableBufferPointer { p in
+    /// x: [T, D] → out: [T, D]
+    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>) {
+        let expertCount = weights.router.shape[0], width = weights.router.shape[1], k = expertsPerToken
+        let routed = tokens * k
+        // probabilities: [T, E]; weightOf: [T·k] routing weights, grouped by expert
+        ScratchMemory.withFloats(tokens * expertCount + routed) { probabilities in
+        // chosen: [T, k] experts per token; tokenOf: [T·k] tokens grouped by expert; start: [E + 1]
+        ScratchMemory.withBuffer(of: Int.self, count: 2 * routed + expertCount + 1) { chosen in
+            let weightOf = probabilities + tokens * expertCount
+            let tokenOf = chosen + routed, start = tokenOf + routed
+            MatMul.multiply(x, rows: tokens, weight: weights.router, into: probabilities)
+            start.initialize(repeating: 0, count: expertCount + 1)
             for t in 0..<tokens {
-                let row = p.baseAddress! + t * expertCount
+                let row = probabilities + t * expertCount
                 Softmax.inPlace(row, count: expertCount)
-                let chosen = TopK.indices(row, count: expertCount, k: expertsPerToken)
-                let total = chosen.reduce(Float(0)) { $0 + row[$1] }
-                for e in chosen { assignments[e].append((t, row[e] / total)) }
+                TopK.select(row, count: expertCount, k: k, into: chosen + t * k)
+                for j in 0..<k { start[chosen[t * k + j] + 1] += 1 }
+            }
+            // Counting sort of the (token, expert) pairs by expert, tokens in order within each.
+            for e in 0..<expertCount { start[e + 1] += start[e] }
+            for t in 0..<tokens {
+                let row = probabilities + t * expertCount
+                var total: Float = 0
+                for j in 0..<k { total += row[chosen[t * k + j]] }
+                for j in 0..<k {
+                    let e = chosen[t * k + j], slot = start[e]
+                    tokenOf[slot] = t
+                    weightOf[slot] = row[e] / total
+                    start[e] += 1
+                }
+            }
+            for e in stride(from: expertCount, to: 0, by: -1) { start[e] = start[e - 1] }
+            start[0] = 0
+            out.initialize(repeating: 0, count: tokens * width)
+            for e in 0..<expertCount where start[e + 1] > start[e] {
+                runExpert(e, x: x, tokens: tokenOf + start[e], weights: weightOf + start[e],
+                          count: start[e + 1] - start[e], width: width, out: out)
             }
         }
-        var out = Matrix(zeros: tokens, width)
-        for (e, routed) in assignments.enumerated() where !routed.isEmpty {
-            // gathered: [n, D] — the tokens routed to expert e
-            var gathered = Matrix(zeros: routed.count, width)
-            for (i, r) in routed.enumerated() {
-                gathered.data.replaceSubrange((i * width)..<((i + 1) * width), with: x.row(r.token))
-            }
-            let expert = weights.experts[e]
-            // hidden: [n, I]
-            var hidden = MatMul.multiply(gathered, expert.gate)
-            let up = MatMul.multiply(gathered, expert.up)
-            hidden.data.withUnsafeMutableBufferPointer { VectorMath.siluInPlace($0.baseAddress!, count: $0.count) }
-            for i in 0..<hidden.data.count { hidden.data[i] *= up.data[i] }
-            // y: [n, D]
-            let y = MatMul.multiply(hidden, expert.down)
-            for (i, r) in routed.enumerated() {
-                for c in 0..<width { out.data[r.token * width + c] += r.weight * y.data[i * width + c] }
+        }
+    }
+
+    /// out[token] += weight · expert_e(x[token]) for the `count` tokens routed to expert e.
+    private func runExpert(
+        _ e: Int, x: UnsafePointer<Float>, tokens: UnsafePointer<Int>, weights routeWeights: UnsafePointer<Float>,
+        count n: Int, width: Int, out: UnsafeMutablePointer<Float>
+    ) {
+        let expert = weights.experts[e], intermediate = expert.gate.shape[0]
+        // gathered: [n, D]; hidden, up: [n, I]; y: [n, D]
+        ScratchMemory.withFloats(n * (2 * width + 2 * intermediate)) { buffer in
+            let gathered = buffer, hidden = gathered + n * width, up = hidden + n * intermediate
+            let y = up + n * intermediate
+            for i in 0..<n { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
+            MatMul.multiply(gathered, rows: n, weight: expert.gate, into: hidden)
+            MatMul.multiply(gathered, rows: n, weight: expert.up, into: up)
+            VectorMath.siluInPlace(hidden, count: n * intermediate)
+            for i in 0..<(n * intermediate) { hidden[i] *= up[i] }
+            MatMul.multiply(hidden, rows: n, weight: expert.down, into: y)
+            for i in 0..<n {
+                let o = out + tokens[i] * width, yi = y + i * width, w = routeWeights[i]
+                for c in 0..<width { o[c] += w * yi[c] }
             }
         }
-        return out
     }
 }

@@ -29,11 +29,16 @@ final class KeyValuePage: @unchecked Sendable {
 
 /// Keys (rotated) and values of one softmax layer for one sequence, in pages of `pageSize` tokens:
 /// growth never copies what is stored, and at most one page is partly empty.
-public struct KeyValueCache: Sendable {
+/// (`@unchecked`: the page pointers point into `pages`, which this value keeps alive.)
+public struct KeyValueCache: @unchecked Sendable {
     public let keyValueHeads: Int
     public let headDim: Int
     public let pageSize: Int
     var pages: [KeyValuePage] = []
+    /// The pages' key and value storage, kept beside `pages` for the attention kernel (so a decode
+    /// step does not rebuild pointer arrays).
+    private(set) var keyPointers: [UnsafePointer<Float>] = []
+    private(set) var valuePointers: [UnsafePointer<Float>] = []
     public private(set) var count = 0
 
     public init(keyValueHeads: Int, headDim: Int, pageSize: Int = 256) {
@@ -43,14 +48,20 @@ public struct KeyValueCache: Sendable {
     }
 
     /// Appends `tokens` tokens. newKeys, newValues: [T, H_kv, d].
-    mutating func append(keys newKeys: [Float], values newValues: [Float], tokens: Int) {
+    mutating func append(keys newKeys: UnsafePointer<Float>, values newValues: UnsafePointer<Float>, tokens: Int) {
         let d = headDim, heads = keyValueHeads, size = pageSize
         for t in 0..<tokens {
             let slot = count % size
             if slot == 0 {
                 pages.append(KeyValuePage(elementCount: heads * size * d))
+                keyPointers.append(UnsafePointer(pages[pages.count - 1].keys))
+                valuePointers.append(UnsafePointer(pages[pages.count - 1].values))
             } else if !isKnownUniquelyReferenced(&pages[pages.count - 1]) {
-                pages[pages.count - 1] = KeyValuePage(copying: pages[pages.count - 1])
+                // Shared with a copy of this cache: copy the page being filled before writing.
+                let copy = KeyValuePage(copying: pages[pages.count - 1])
+                pages[pages.count - 1] = copy
+                keyPointers[pages.count - 1] = UnsafePointer(copy.keys)
+                valuePointers[pages.count - 1] = UnsafePointer(copy.values)
             }
             let page = pages[pages.count - 1]
             for g in 0..<heads {

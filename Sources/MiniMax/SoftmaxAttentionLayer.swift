@@ -12,35 +12,26 @@ struct SoftmaxAttentionLayer {
     let inverseFrequencies: [Float]
     let slidingWindow: Int?
 
-    /// x: [T, D] → [T, D]; appends this chunk's keys and values to `cache`.
-    func forward(_ x: Matrix, cache: inout KeyValueCache) -> Matrix {
-        let tokens = x.rows, past = cache.count
-        // q: [T, H, d]; k, v: [T, H_kv, d]
-        var q = MatMul.multiply(x, weights.query)
-        var k = MatMul.multiply(x, weights.key)
-        let v = MatMul.multiply(x, weights.value)
-        q.data.withUnsafeMutableBufferPointer {
-            RoPE.apply($0.baseAddress!, tokens: tokens, heads: heads, headDim: headDim, rotaryDim: rotaryDim,
+    /// x: [T, D] → out: [T, D]; appends this chunk's keys and values to `cache`.
+    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>, cache: inout KeyValueCache) {
+        let past = cache.count, width = heads * headDim, keyValueWidth = keyValueHeads * headDim
+        // q: [T, H, d]; k, v: [T, H_kv, d]; attended: [T, H·d]
+        ScratchMemory.withFloats(tokens * (2 * width + 2 * keyValueWidth)) { buffer in
+            let q = buffer, k = q + tokens * width, v = k + tokens * keyValueWidth, attended = v + tokens * keyValueWidth
+            MatMul.multiply(x, rows: tokens, weight: weights.query, into: q)
+            MatMul.multiply(x, rows: tokens, weight: weights.key, into: k)
+            MatMul.multiply(x, rows: tokens, weight: weights.value, into: v)
+            RoPE.apply(q, tokens: tokens, heads: heads, headDim: headDim, rotaryDim: rotaryDim,
                        firstPosition: past, inverseFrequencies: inverseFrequencies)
-        }
-        k.data.withUnsafeMutableBufferPointer {
-            RoPE.apply($0.baseAddress!, tokens: tokens, heads: keyValueHeads, headDim: headDim, rotaryDim: rotaryDim,
+            RoPE.apply(k, tokens: tokens, heads: keyValueHeads, headDim: headDim, rotaryDim: rotaryDim,
                        firstPosition: past, inverseFrequencies: inverseFrequencies)
+            cache.append(keys: k, values: v, tokens: tokens)
+            PagedAttention.forward(
+                queries: q, tokens: tokens, heads: heads, keyValueHeads: keyValueHeads, headDim: headDim,
+                keyPages: cache.keyPointers, valuePages: cache.valuePointers, pageSize: cache.pageSize,
+                past: past, window: slidingWindow, out: attended)
+            withExtendedLifetime(cache.pages) {}
+            MatMul.multiply(attended, rows: tokens, weight: weights.output, into: out)
         }
-        cache.append(keys: k.data, values: v.data, tokens: tokens)
-        // attended: [T, H·d]
-        var attended = Matrix(zeros: tokens, heads * headDim)
-        let keyPages = cache.pages.map { UnsafePointer($0.keys) }
-        let valuePages = cache.pages.map { UnsafePointer($0.values) }
-        q.data.withUnsafeBufferPointer { qp in
-            attended.data.withUnsafeMutableBufferPointer { op in
-                PagedAttention.forward(
-                    queries: qp.baseAddress!, tokens: tokens, heads: heads, keyValueHeads: keyValueHeads,
-                    headDim: headDim, keyPages: keyPages, valuePages: valuePages, pageSize: cache.pageSize,
-                    past: past, window: slidingWindow, out: op.baseAddress!)
-            }
-        }
-        withExtendedLifetime(cache.pages) {}
-        return MatMul.multiply(attended, weights.output)
     }
 }

@@ -131,10 +131,13 @@ struct BenchCommand: ParsableCommand {
     /// Greedy decoding of `decodeTokens` tokens from `cache`.
     func decode(_ model: MiniMaxModel, _ cache: inout ModelCache, context: Int) throws -> Report.Decode {
         var token = 1
+        var logits = [Float](repeating: 0, count: model.configuration.vocabularySize)
         let seconds = try time {
-            for _ in 0..<decodeTokens {
-                let logits = try model.forward([token], cache: &cache, lastTokenOnly: true)
-                token = logits.data.indices.max { logits.data[$0] < logits.data[$1] } ?? 0
+            try logits.withUnsafeMutableBufferPointer { logits in
+                for _ in 0..<decodeTokens {
+                    try model.decode(token, cache: &cache, logits: logits.baseAddress!)
+                    token = logits.indices.max { logits[$0] < logits[$1] } ?? 0
+                }
             }
         }
         return .init(context: context, tokens: decodeTokens, seconds: seconds,

@@ -1,0 +1,65 @@
+import AllocationCounting
+import Foundation
+import Kernels
+import MiniMax
+import Tensors
+import TestSupport
+import XCTest
+
+/// Decoding a token reuses scratch memory, the worker pool and the cache's pages: once warmed
+/// up, `MiniMaxModel.decode` makes no heap allocation at all (on any thread).
+final class DecodeAllocationTests: XCTestCase {
+    /// Wide enough that every matrix-vector product is split across two threads (so the worker
+    /// pool runs), with one lightning and one softmax layer.
+    static let config: [String: Any] = RandomCheckpoint.baseConfig.merging([
+        "vocab_size": 512, "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2,
+        "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 32, "num_local_experts": 3,
+        "layer_types": ["linear_attention", "full_attention"],
+    ]) { $1 }
+
+    func testDecodeStepAllocatesNothing() throws {
+        guard minimax_allocation_counting_supported() != 0 else {
+            throw XCTSkip("allocation counting needs Linux with glibc")
+        }
+        let savedThreads = Parallel.threadCount
+        defer { Parallel.threadCount = savedThreads }
+        for (dtype, threads) in [(DType.float32, 2), (.bfloat16, 2), (.float32, 1)] {
+            Parallel.threadCount = threads
+            let dir = try TestSupport.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let c = try RandomCheckpoint.write(Self.config, to: dir, dtype: dtype)
+            let model = try MiniMaxModel.load(directory: dir)
+            var cache = model.makeCache()
+            var logits = [Float](repeating: 0, count: c.vocabularySize)
+            var allocations = -1
+            try logits.withUnsafeMutableBufferPointer { logits in
+                let out = logits.baseAddress!
+                _ = try model.forward([3, 14, 15, 9, 26], cache: &cache)
+                // Warm-up: scratch arenas and pool threads reach their working size.
+                for token in [5, 35] { try model.decode(token, cache: &cache, logits: out) }
+                minimax_allocation_counting_start()
+                var token = 8
+                for _ in 0..<20 {
+                    try model.decode(token, cache: &cache, logits: out)
+                    token = 0
+                    for i in 1..<c.vocabularySize where out[i] > out[token] { token = i }
+                }
+                allocations = minimax_allocation_counting_stop()
+            }
+            XCTAssertEqual(allocations, 0, "\(dtype), \(threads) threads: heap allocations in 20 decode steps")
+            XCTAssertEqual(cache.position, 27)
+        }
+    }
+
+    /// The counter itself works (so the test above cannot pass vacuously).
+    func testCounterSeesAllocations() throws {
+        guard minimax_allocation_counting_supported() != 0 else {
+            throw XCTSkip("allocation counting needs Linux with glibc")
+        }
+        minimax_allocation_counting_start()
+        let array = [Int](repeating: 1, count: Int.random(in: 100...200))
+        let allocations = minimax_allocation_counting_stop()
+        XCTAssertGreaterThan(array.count, 0)
+        XCTAssertGreaterThanOrEqual(allocations, 1)
+    }
+}
