@@ -5,13 +5,14 @@ import XCTest
 
 /// `BFloat16DotMatMul` (bf16 activations × bf16 weights on `vdpbf16ps`) against its plain-loop
 /// twin, on shapes that exercise every edge of the tiling: partial row tiles (8), partial column
-/// panels (32), odd K (a half-empty last pair) and K past one depth block (512 pairs).
+/// panels (32), odd K (a half-empty last pair) and K past one depth block (512 pairs = 1024).
 final class BFloat16DotMatMulTests: XCTestCase {
     /// (T, K, N) covering rows 1, 2, 5, 6, 7, 13, 64; K 1, 3, 257, 1023, 2049; N 1, 31, 33, 95.
     let shapes = [
         (1, 1, 1), (2, 3, 31), (5, 257, 33), (6, 1023, 95), (7, 2049, 1), (13, 257, 95), (64, 1023, 33),
         (1, 2049, 31), (2, 1, 95), (5, 3, 1), (6, 2049, 33), (7, 257, 31), (13, 1023, 1), (64, 3, 95),
         (9, 1024, 32), (16, 2, 64), (3, 1025, 40),
+        (264, 1024, 33),  // enough row tiles that packing the activations is split across threads
     ]
 
     func inputs(_ t: Int, _ k: Int, _ n: Int) -> (x: [Float], w: TensorView) {
