@@ -1,16 +1,17 @@
 #include "CKernels.h"
 
-#include <string.h>
-
 // The bf16 × bf16 matrix product on AVX512_BF16's `vdpbf16ps`: each 32-bit lane of the
-// accumulator gains the two products of a pair of bf16 values (w[k]·x[k] + w[k+1]·x[k+1]) in
-// fp32, twice the multiply-adds per instruction of an fp32 FMA.
+// accumulator gains the two products of a pair of bf16 values in fp32, twice the multiply-adds per
+// instruction of an fp32 FMA. The products are exact in fp32; the lane adds the odd-index product,
+// then the even one, rounding each time (Intel SDM pseudo-code; Zen 5 measured to match), with
+// denormal inputs read as zero.
 //
 // Data layout (K is padded to an even length with a zero, P = ⌈K/2⌉ pairs):
-//   activations: x2[T, P] — each 32-bit word is (bf16 x[t, 2p], bf16 x[t, 2p+1]), low half first;
-//   weight panel: panel[P', 32] — word (pp, j) is (W[n0+j, 2p], W[n0+j, 2p+1]) for p = p0 + pp,
+//   activations: [⌈T/8⌉, P, 8] words — word (t / 8, p, t % 8) is (bf16 x[t, 2p], bf16 x[t, 2p+1]),
+//     low half first, so the micro-kernel's 8 rows are one 32-byte run per pair;
+//   weight panel: [P', 32] words — word (pp, j) is (W[n0+j, 2p], W[n0+j, 2p+1]) for p = p0 + pp,
 //     so one 64-byte load holds the pairs of 16 consecutive output columns.
-// A bf16 row is already pair-interleaved in memory, so packing the weights is a 32-bit transpose.
+// A bf16 row is already pair-interleaved in memory, so packing is a 32-bit transpose.
 //
 // The intrinsics are compiled for AVX-512 + BF16 whatever the package's -march, and callers check
 // `minimax_has_bf16_dot()` first. Other targets get stubs that trap.
