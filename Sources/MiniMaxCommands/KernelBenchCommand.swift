@@ -30,6 +30,7 @@ struct KernelBenchCommand: ParsableCommand {
                 _ = MatMul.multiply(x, w)
                 let seconds = best { _ = MatMul.multiply(x, w) }
                 print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
+                if dtype == .bfloat16 { benchBFloat16Dot(x, w) }
             }
             let k = 4096, n = 8192
             let w = TensorView.owned([Float](repeating: 0.01, count: n * k), shape: [n, k], dtype: dtype)
@@ -38,6 +39,26 @@ struct KernelBenchCommand: ParsableCommand {
             let seconds = best { _ = MatMul.multiply(x, w) }
             print(String(format: "%@ matvec K=%d N=%d: %.1f GB/s of weights", dtype.rawValue, k, n, Double(w.byteCount) / seconds / 1e9))
         }
+    }
+
+    /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`) on the same shape.
+    func benchBFloat16Dot(_ x: Matrix, _ w: TensorView) {
+        let (t, k, n) = (x.rows, x.cols, w.shape[0])
+        let label = String(format: "bfloat16 (bf16 activations, vdpbf16ps) matmul T=%d K=%d N=%d", t, k, n)
+        guard BFloat16DotMatMul.isAvailable else {
+            print("\(label): skipped, this CPU has no AVX512_BF16")
+            return
+        }
+        var out = [Float](repeating: 0, count: t * n)
+        let seconds = x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
+                let run = { BFloat16DotMatMul.multiply(xBase, rows: t, weight: w, into: outBase) }
+                run()
+                return best(run)
+            }
+        }
+        print(String(format: "%@: %.1f GFLOP/s", label, 2.0 * Double(t * k * n) / seconds / 1e9))
     }
 
     func best(_ body: () -> Void) -> Double {

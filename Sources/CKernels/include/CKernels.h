@@ -23,3 +23,37 @@ void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float
 /// The same with w stored as bf16.
 void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out);
 #endif
+
+#ifndef MINIMAX_CKERNELS_BF16_DOT
+#define MINIMAX_CKERNELS_BF16_DOT
+/// The bf16 × bf16 product on AVX512_BF16 `vdpbf16ps` (matmul_bf16.c). K is padded to an even
+/// length with a zero and viewed as P = ⌈K/2⌉ pairs; a pair is one 32-bit word holding two bf16,
+/// the lower index in the low half. Call the others only where `minimax_has_bf16_dot()` is true
+/// (elsewhere they trap). As the instructions do, denormal inputs count as zero.
+
+/// Rows of the micro-kernel's tile (activations are packed in tiles of this many rows).
+#define MINIMAX_BF16_ROWS 8
+/// Output columns of one weight panel.
+#define MINIMAX_BF16_COLUMNS 32
+
+/// 1 when the CPU (and OS) can run `vdpbf16ps` on 512-bit registers, else 0.
+int minimax_has_bf16_dot(void);
+
+/// Rounds x to bf16 (nearest even) and packs it in row tiles: dst[t / 8, p, t % 8] is the pair
+/// (x[t, 2p], x[t, 2p + 1]); an odd K's missing element and the rows that fill the last tile are 0.
+/// x: [rows, k] fp32; dst: [⌈rows / 8⌉, P, 8] words.
+void minimax_bf16_pack_activations(const float *x, long rows, long k, uint32_t *dst);
+
+/// panel[pp, j] = (w[j, 2p], w[j, 2p + 1]) with p = first_pair + pp, for pp < pairs, j < 32.
+/// w: [width, k] bf16 rows (width ≤ 32); columns j ≥ width and the missing half of an odd K's
+/// last pair are 0. panel: [pairs, 32] words, 64-byte aligned.
+void minimax_bf16_pack_panel(const uint16_t *w, long k, long width, long first_pair, long pairs, uint32_t *panel);
+
+/// out[t, j] (+)= Σ_pp x[t, pp] · panel[pp, j] for t < rows, j < width ≤ 32: each output is one
+/// fp32 accumulation in pp order (`accumulate` continues from the value already in out).
+/// x: packed activations (`minimax_bf16_pack_activations`, rows with x_pairs pairs) advanced to the
+/// first pair; panel: [pairs, 32]; out: [rows, out_stride] fp32.
+void minimax_bf16_dot_panel(
+    const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
+    float *out, long out_stride, long width, int accumulate);
+#endif

@@ -1,0 +1,120 @@
+import CKernels
+import Tensors
+
+/// An opt-in product for bf16 weights that also rounds the activations to bf16 and runs on the
+/// CPU's bf16 dot-product instruction (AVX512_BF16 `vdpbf16ps`, twice the multiply-adds of an fp32
+/// FMA): `out[T, N] = bf16(x)[T, K] · Wᵀ` with fp32 accumulation — the arithmetic of llama.cpp's
+/// and PyTorch's bf16 paths. `MatMul` keeps fp32 activations; this trades their precision
+/// (8 significant bits) for speed.
+///
+/// Activations are rounded (nearest even) and packed once per call in tiles of 8 rows; then each
+/// thread packs its weights 32 output columns × `depthBlock` pairs of k at a time into a panel of
+/// (W[n, k], W[n, k+1]) pairs and runs an 8 × 32 micro-kernel (16 fp32 accumulators) over it. Each
+/// output is one fp32 accumulation in k order by one thread, so results depend neither on the
+/// thread count nor on which rows share a tile. Without the instruction, `multiplyPortable` runs.
+public enum BFloat16DotMatMul {
+    /// Pairs of k per weight panel: 32 columns × 512 pairs × 4 bytes = 64 KB, resident in L2.
+    static let depthBlock = 512
+    static let rowTile = Int(MINIMAX_BF16_ROWS)
+    static let columnTile = Int(MINIMAX_BF16_COLUMNS)
+
+    private static let cpuHasBF16Dot = minimax_has_bf16_dot() != 0
+
+    /// Whether the fast path runs: an x86-64 CPU (and OS) with AVX-512 and AVX512_BF16.
+    public static var isAvailable: Bool { cpuHasBF16Dot }
+
+    /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`. `parallel: false` keeps the work on
+    /// the calling thread.
+    public static func multiply(
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool = true
+    ) {
+        precondition(weight.shape.count == 2, "BFloat16DotMatMul weight must be 2-D, got \(weight.shape)")
+        precondition(weight.dtype == .bfloat16, "BFloat16DotMatMul needs bf16 weights, got \(weight.dtype)")
+        let n = weight.shape[0], k = weight.shape[1]
+        guard rows > 0, n > 0 else { return }
+        guard k > 0 else {
+            out.initialize(repeating: 0, count: rows * n)
+            return
+        }
+        guard isAvailable else {
+            multiplyPortable(x, rows: rows, weight: weight, into: out, parallel: parallel)
+            return
+        }
+        let pairs = (k + 1) / 2
+        let tiles = (rows + rowTile - 1) / rowTile
+        // packed: [tiles, pairs, 8] words, each the bf16 pair (x[t, 2p], x[t, 2p + 1])
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: tiles * pairs * rowTile * 4, alignment: 64)
+            .bindMemory(to: UInt32.self, capacity: tiles * pairs * rowTile)
+        defer { packed.deallocate() }
+        packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
+        multiplyPacked(packed, rows: rows, pairs: pairs, weight: weight, into: out, parallel: parallel)
+    }
+
+    /// packed[t / 8, p, t % 8] = (bf16 x[t, 2p], bf16 x[t, 2p + 1]), split by row tiles over threads.
+    static func packActivations(
+        _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt32>, parallel: Bool
+    ) {
+        let pairs = (k + 1) / 2
+        let tiles = (rows + rowTile - 1) / rowTile
+        let xAddress = UnsafeRawPointer(x), packedAddress = UnsafeMutableRawPointer(packed)
+        // ~64k elements per task before a thread is worth starting.
+        let grain = parallel ? max(1, 65536 / (rowTile * k)) : tiles
+        Parallel.forEachRange(tiles, grain: grain) { range in
+            let first = range.lowerBound * rowTile, count = min(range.upperBound * rowTile, rows) - first
+            minimax_bf16_pack_activations(
+                xAddress.assumingMemoryBound(to: Float.self) + first * k, count, k,
+                packedAddress.assumingMemoryBound(to: UInt32.self) + first * pairs)
+        }
+    }
+
+    /// out[T, N] = packed[T, P] · Wᵀ, threads splitting the 32-column blocks.
+    static func multiplyPacked(
+        _ packed: UnsafePointer<UInt32>, rows: Int, pairs: Int, weight: TensorView,
+        into out: UnsafeMutablePointer<Float>, parallel: Bool
+    ) {
+        let n = weight.shape[0], k = weight.shape[1]
+        let columnBlocks = (n + columnTile - 1) / columnTile
+        let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
+        let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
+        Parallel.forEachRange(columnBlocks, grain: parallel ? 1 : columnBlocks) { blocks in
+            let packed = packedAddress.assumingMemoryBound(to: UInt32.self)
+            let out = outAddress.assumingMemoryBound(to: Float.self)
+            // panel: [depthBlock, 32] words
+            let panel = UnsafeMutableRawPointer.allocate(byteCount: depthBlock * columnTile * 4, alignment: 64)
+                .bindMemory(to: UInt32.self, capacity: depthBlock * columnTile)
+            defer { panel.deallocate() }
+            for block in blocks {
+                let n0 = block * columnTile, width = min(columnTile, n - n0)
+                var p0 = 0
+                while p0 < pairs {
+                    let depth = min(depthBlock, pairs - p0)
+                    minimax_bf16_pack_panel(w + n0 * k, k, width, p0, depth, panel)
+                    minimax_bf16_dot_panel(
+                        packed + p0 * rowTile, pairs, rows, panel, depth, out + n0, n, width, p0 > 0 ? 1 : 0)
+                    p0 += depth
+                }
+            }
+        }
+    }
+
+    /// The portable path (no AVX512_BF16): activations rounded to bf16, then the fp32 `MatMul`
+    /// over the bf16 weights. The same products as the fast path, accumulated in another order.
+    public static func multiplyPortable(
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool = true
+    ) {
+        let k = weight.shape[1]
+        // rounded: [T, K]
+        let rounded = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * k))
+        defer { rounded.deallocate() }
+        for i in 0..<(rows * k) { rounded[i] = roundToBFloat16(x[i]) }
+        MatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
+    }
+
+    /// `x` rounded to the nearest bf16 (ties to even), as `vcvtneps2bf16` does; NaN stays NaN.
+    @inline(__always)
+    public static func roundToBFloat16(_ x: Float) -> Float {
+        HalfPrecision.float(fromBFloat16: HalfPrecision.bfloat16Bits(from: x))
+    }
+}
