@@ -11,13 +11,27 @@ public enum MatMul {
 
     /// `parallel: false` keeps the work on the calling thread (for callers that already split
     /// their work across threads, like per-head attention).
+    /// `precision: .bfloat16` rounds the activations of products with bf16 weights to bf16 first
+    /// (many rows: the `vdpbf16ps` kernel; a few rows: the same matrix-vector kernel on rounded x).
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool = true
+        parallel: Bool = true, precision: MatMulPrecision = .exact
     ) {
         precondition(weight.shape.count == 2, "MatMul weight must be 2-D, got \(weight.shape)")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
+        if precision == .bfloat16 && weight.dtype == .bfloat16 {
+            if rows >= packedThreshold {
+                BFloat16DotMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+            } else {
+                // rounded: [rows, K]
+                ScratchMemory.withFloats(rows * k) { rounded in
+                    for i in 0..<(rows * k) { rounded[i] = BFloat16DotMatMul.roundToBFloat16(x[i]) }
+                    multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
+                }
+            }
+            return
+        }
         if rows >= packedThreshold {
             PackedMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
             return

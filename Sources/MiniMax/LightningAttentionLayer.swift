@@ -12,6 +12,7 @@ struct LightningAttentionLayer {
     let normEpsilon: Float
     /// s_h for this layer's position in the stack.
     let slopes: [Float]
+    let precision: MatMulPrecision
 
     /// x: [T, D] → out: [T, D]; advances `cache`.
     func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>, cache: inout LinearAttentionState) {
@@ -19,7 +20,7 @@ struct LightningAttentionLayer {
         // qkv: [T, H, 3, d]; attended, gated: [T, H·d]
         ScratchMemory.withFloats(tokens * 5 * width) { buffer in
             let qkv = buffer, attended = qkv + tokens * 3 * width, gated = attended + tokens * width
-            MatMul.multiply(x, rows: tokens, weight: weights.qkvProjection, into: qkv)
+            MatMul.multiply(x, rows: tokens, weight: weights.qkvProjection, into: qkv, precision: precision)
             VectorMath.siluInPlace(qkv, count: tokens * 3 * width)
             cache.state.withUnsafeMutableBufferPointer { state in
                 LightningAttention.forward(
@@ -29,10 +30,10 @@ struct LightningAttentionLayer {
             RMSNorm.apply(attended, rows: tokens, width: width, weight: weights.norm, eps: normEpsilon, into: gated)
             // The gate reuses `attended`: [T, H·d]
             let gate = attended
-            MatMul.multiply(x, rows: tokens, weight: weights.outputGate, into: gate)
+            MatMul.multiply(x, rows: tokens, weight: weights.outputGate, into: gate, precision: precision)
             VectorMath.sigmoidInPlace(gate, count: tokens * width)
             for i in 0..<(tokens * width) { gated[i] *= gate[i] }
-            MatMul.multiply(gated, rows: tokens, weight: weights.outputProjection, into: out)
+            MatMul.multiply(gated, rows: tokens, weight: weights.outputProjection, into: out, precision: precision)
         }
     }
 }

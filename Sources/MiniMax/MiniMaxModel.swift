@@ -9,12 +9,16 @@ public final class MiniMaxModel: @unchecked Sendable {
     public let configuration: Configuration
     public let weights: ModelWeights
     let layers: [DecoderLayer]
+    /// How the decoder layers' products treat activations when the weights are bf16 (the LM head
+    /// always computes in fp32).
+    public let precision: MatMulPrecision
     /// When set, forward passes add their time per part to it.
     public var profile: ForwardProfile?
 
-    public init(configuration: Configuration, weights: ModelWeights) {
+    public init(configuration: Configuration, weights: ModelWeights, precision: MatMulPrecision = .exact) {
         self.configuration = configuration
         self.weights = weights
+        self.precision = precision
         let c = configuration
         let inverseFrequencies = RoPE.inverseFrequencies(theta: c.ropeTheta, rotaryDim: c.rotaryDim)
         layers = weights.layers.enumerated().map { l, w in
@@ -23,26 +27,27 @@ public final class MiniMaxModel: @unchecked Sendable {
             case .lightning(let lw):
                 mixer = .lightning(LightningAttentionLayer(
                     weights: lw, heads: c.headCount, headDim: c.headDim, blockSize: c.blockSize,
-                    normEpsilon: c.lightningNormEpsilon, slopes: c.lightningSlopes(layer: l)))
+                    normEpsilon: c.lightningNormEpsilon, slopes: c.lightningSlopes(layer: l), precision: precision))
             case .softmax(let sw):
                 mixer = .softmax(SoftmaxAttentionLayer(
                     weights: sw, heads: c.headCount, keyValueHeads: c.keyValueHeadCount, headDim: c.headDim,
-                    rotaryDim: c.rotaryDim, inverseFrequencies: inverseFrequencies, slidingWindow: c.slidingWindow))
+                    rotaryDim: c.rotaryDim, inverseFrequencies: inverseFrequencies, slidingWindow: c.slidingWindow,
+                    precision: precision))
             }
             return DecoderLayer(
                 inputNorm: w.inputNorm, postAttentionNorm: w.postAttentionNorm, mixer: mixer,
-                moe: MixtureOfExperts(weights: w.moe, expertsPerToken: c.expertsPerToken),
+                moe: MixtureOfExperts(weights: w.moe, expertsPerToken: c.expertsPerToken, precision: precision),
                 attentionResidual: c.residual(for: c.layerKinds[l]), mlpResidual: c.mlpResidual,
                 normEpsilon: c.rmsNormEpsilon, residualIsNormalized: c.residualIsNormalized)
         }
     }
 
     /// Loads `config.json` and the safetensors weights of a checkpoint directory.
-    public static func load(directory: URL) throws -> MiniMaxModel {
+    public static func load(directory: URL, precision: MatMulPrecision = .exact) throws -> MiniMaxModel {
         let configuration = try Configuration.load(directory: directory)
         let checkpoint = try Checkpoint(directory: directory)
         let weights = try WeightLoader(configuration: configuration, checkpoint: checkpoint).load()
-        return MiniMaxModel(configuration: configuration, weights: weights)
+        return MiniMaxModel(configuration: configuration, weights: weights, precision: precision)
     }
 
     /// A fresh cache for one sequence.

@@ -7,6 +7,7 @@ import Tensors
 struct MixtureOfExperts {
     let weights: MixtureOfExpertsWeights
     let expertsPerToken: Int
+    let precision: MatMulPrecision
 
     /// x: [T, D] → out: [T, D]
     func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>) {
@@ -18,6 +19,7 @@ struct MixtureOfExperts {
         ScratchMemory.withBuffer(of: Int.self, count: 2 * routed + expertCount + 1) { chosen in
             let weightOf = probabilities + tokens * expertCount
             let tokenOf = chosen + routed, start = tokenOf + routed
+            // The router stays exact in every precision: routing decisions are discrete.
             MatMul.multiply(x, rows: tokens, weight: weights.router, into: probabilities)
             start.initialize(repeating: 0, count: expertCount + 1)
             for t in 0..<tokens {
@@ -61,11 +63,11 @@ struct MixtureOfExperts {
             let gathered = buffer, hidden = gathered + n * width, up = hidden + n * intermediate
             let y = up + n * intermediate
             for i in 0..<n { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
-            MatMul.multiply(gathered, rows: n, weight: expert.gate, into: hidden)
-            MatMul.multiply(gathered, rows: n, weight: expert.up, into: up)
+            MatMul.multiply(gathered, rows: n, weight: expert.gate, into: hidden, precision: precision)
+            MatMul.multiply(gathered, rows: n, weight: expert.up, into: up, precision: precision)
             VectorMath.siluInPlace(hidden, count: n * intermediate)
             for i in 0..<(n * intermediate) { hidden[i] *= up[i] }
-            MatMul.multiply(hidden, rows: n, weight: expert.down, into: y)
+            MatMul.multiply(hidden, rows: n, weight: expert.down, into: y, precision: precision)
             for i in 0..<n {
                 let o = out + tokens[i] * width, yi = y + i * width, w = routeWeights[i]
                 for c in 0..<width { o[c] += w * yi[c] }

@@ -62,7 +62,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if let threads = options.threads { Parallel.threadCount = threads }
-        let model = try MiniMaxModel.load(directory: options.directory)
+        let model = try MiniMaxModel.load(directory: options.directory, precision: options.precision)
         let c = model.configuration
         var report = Report(
             model: options.directory.lastPathComponent, threads: Parallel.threadCount,

@@ -91,7 +91,7 @@ struct LoadedModel {
         if let threads = options.threads { Kernels.Parallel.threadCount = threads }
         let directory = options.directory
         self.directory = directory
-        model = try MiniMaxModel.load(directory: directory)
+        model = try MiniMaxModel.load(directory: directory, precision: options.precision)
         let hasTokenizer = ["tokenizer.json", "vocab.json", "merges.txt"].contains {
             FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
         }

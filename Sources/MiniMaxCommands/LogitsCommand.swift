@@ -28,7 +28,7 @@ struct LogitsCommand: ParsableCommand {
     func run() throws {
         let tokenIDs = try parseTokenIDs(ids)
         if let threads = options.threads { Parallel.threadCount = threads }
-        let model = try MiniMaxModel.load(directory: options.directory)
+        let model = try MiniMaxModel.load(directory: options.directory, precision: options.precision)
         let logits = try Self.logits(model: model, ids: tokenIDs, chunk: chunk)
         try NumPyFile.write(logits.data, shape: [logits.rows, logits.cols], to: URL(fileURLWithPath: out))
     }

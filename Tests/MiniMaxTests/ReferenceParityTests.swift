@@ -85,3 +85,29 @@ final class ReferenceParityTests: XCTestCase {
         return "every layer output matches; the final norm or LM head differs"
     }
 }
+
+/// `precision: .bfloat16` (activations rounded to bf16 in products with bf16 weights) stays close
+/// to the fp32 reference on the bf16 checkpoints and differs from the exact mode (so it is in effect).
+final class BFloat16PrecisionParityTests: XCTestCase {
+    func testBFloat16ActivationsStayCloseToTheReference() throws {
+        var checked = 0
+        for directory in ReferenceParityTests.caseDirectories {
+            let exact = try MiniMaxModel.load(directory: directory)
+            let hasBFloat16Experts = exact.weights.layers.contains { $0.moe.experts.contains { $0.gate.dtype == .bfloat16 } }
+            guard hasBFloat16Experts else { continue }
+            let fast = try MiniMaxModel.load(directory: directory, precision: .bfloat16)
+            let ids = try JSONDecoder().decode(ReferenceParityTests.Case.self,
+                                               from: Data(contentsOf: directory.appendingPathComponent("case.json"))).ids
+            let (reference, _) = try NumPyFile.read(directory.appendingPathComponent("logits.npy"))
+            var cache = fast.makeCache(), exactCache = exact.makeCache()
+            let logits = try fast.forward(ids, cache: &cache)
+            let exactLogits = try exact.forward(ids, cache: &exactCache)
+            let error = TestSupport.relativeError(logits.data, reference)
+            print("\(directory.lastPathComponent): bf16-activation logits vs reference \(error)")
+            XCTAssertLessThan(error, 1e-2, directory.lastPathComponent)
+            XCTAssertNotEqual(logits.data, exactLogits.data, "\(directory.lastPathComponent): bf16 precision had no effect")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 1, "no bf16 parity case found")
+    }
+}
