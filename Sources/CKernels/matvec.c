@@ -44,3 +44,17 @@ void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, f
     MATVEC_BODY(load_bf16, bf16_to_f32, 4096)
 #undef TYPE
 }
+
+float minimax_stream_sum(const float *p, long count) {
+    f32x16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    long i = 0;
+    for (; i + 64 <= count; i += 64) {
+        a0 += load_f32(p + i);
+        a1 += load_f32(p + i + 16);
+        a2 += load_f32(p + i + 32);
+        a3 += load_f32(p + i + 48);
+    }
+    float s = reduce((a0 + a1) + (a2 + a3));
+    for (; i < count; i++) s += p[i];
+    return s;
+}

@@ -2,7 +2,7 @@
 """Our engine next to Hugging Face transformers (PyTorch CPU) and llama.cpp: same machine, same
 weights, same thread count, one run, one table.
 
-    scripts/bench/compare.sh [--quick] [--threads 2] [--engines minimax,transformers,llama.cpp]
+    scripts/bench/compare.sh [--quick] [--threads 2] [--engines minimax,minimax-bf16act,transformers,llama.cpp]
                              [--dtypes f32,bf16] [--json-out FILE] [--repetitions R]
 
 What it does, each step skipped when its output is already there:
@@ -16,6 +16,8 @@ What it does, each step skipped when its output is already there:
        llama.cpp     llama-bench -p P1,P2 -n 0; llama-bench -p 0 -n D -d P1,P2
        transformers  scripts/bench/hf_bench.py (one forward per prompt; D greedy steps after it)
        minimax       minimax bench --prompt-tokens P1,P2 --decode-tokens D --context P2 --json
+       minimax-bf16act  the same with --precision bf16 (bf16 checkpoint only: activations rounded to
+                     bf16 on vdpbf16ps, the arithmetic the peers use for bf16)
      Every engine x dtype runs once per round (--repetitions rounds, default 3, --quick 1), so a
      slow drift of a shared machine's speed touches all rows alike; the table shows the medians;
   4. prints the machine, ONE table of absolute numbers (tokens/s: prefill P1, prefill P2, decode
@@ -43,7 +45,10 @@ sys.path.insert(0, HERE)
 import llamacpp  # noqa: E402
 import make_models  # noqa: E402
 
-ENGINES = ["llama.cpp", "transformers", "minimax"]
+ENGINES = ["llama.cpp", "transformers", "minimax", "minimax-bf16act"]
+# minimax-bf16act: `minimax bench --precision bf16` (activations rounded to bf16 on the CPU's bf16
+# dot-product instructions, the arithmetic the peers use in bf16); bf16 checkpoint only.
+OURS = ["minimax", "minimax-bf16act"]
 DTYPES = {"f32": ("bench-small", "float32"), "bf16": ("bench-small-bf16", "bfloat16")}
 
 
@@ -212,11 +217,11 @@ def minimax_version(binary):
     return text
 
 
-def bench_minimax(binary, model_dir, cfg):
+def bench_minimax(binary, model_dir, cfg, precision="exact"):
     """One `minimax bench` run."""
     r = run_json([binary, "bench", "--model", model_dir, "--prompt-tokens", ",".join(map(str, cfg.prompts)),
                   "--decode-tokens", str(cfg.decode_tokens), "--context", str(cfg.prompts[-1]),
-                  "--threads", str(cfg.threads), "--json"], cfg.timeout, "minimax bench")
+                  "--threads", str(cfg.threads), "--precision", precision, "--json"], cfg.timeout, "minimax bench")
     return {"prefill": {e["tokens"]: e["tokens_per_second"] for e in r["prefill"]},
             "decode": {e["context"]: e["tokens_per_second"] for e in r["decode"]},
             "streaming_read_gb_per_s": r.get("streaming_read_gb_per_s"),
@@ -359,7 +364,7 @@ def report_text(results, cfg):
     lines.append("")
     lines.append(f"tokens per second (higher is better); prefill N = one N-token prompt, "
                  f"decode@N = {cfg.decode_tokens} greedy tokens after an N-token prompt")
-    name_w = 20
+    name_w = 24
     lines.append("engine".ljust(name_w) + "".join(h.rjust(13) for h in headers) + "  other load"
                  + ("    spread" if cfg.repetitions > 1 else ""))
     for engine in cfg.engines:
@@ -385,14 +390,16 @@ def report_text(results, cfg):
     if loads and max(loads) > 0.10:
         lines.append(f"WARNING: other processes used up to {max(loads) * 100:.0f}% of the CPUs during the runs: "
                      "the numbers are unreliable; rerun on an idle machine")
-    ours = results["runs"].get("minimax", {})
-    if any(v.get("status") == "ok" for v in ours.values()):
+    for our_engine in [e for e in OURS if e in cfg.engines]:
+        mine = results["runs"].get(our_engine, {})
+        if not any(v.get("status") == "ok" for v in mine.values()):
+            continue
         lines.append("")
-        lines.append("ratio ours / peer (same dtype; > 1 means ours is faster)")
+        lines.append(f"ratio {our_engine} / peer (same checkpoint dtype; > 1 means ours is faster)")
         lines.append("vs".ljust(name_w) + "".join(h.rjust(13) for h in headers))
-        for peer in [e for e in cfg.engines if e != "minimax"]:
+        for peer in [e for e in cfg.engines if e not in OURS]:
             for dtype in cfg.dtypes:
-                o = ours.get(dtype)
+                o = mine.get(dtype)
                 p = results["runs"].get(peer, {}).get(dtype)
                 if not o or o.get("status") != "ok" or not p or p.get("status") != "ok":
                     continue
@@ -403,6 +410,8 @@ def report_text(results, cfg):
                 label = f"{peer} {'fp32' if dtype == 'f32' else dtype}"
                 lines.append(label.ljust(name_w) + "".join(
                     (f"{v:12.2f}x" if v is not None else "-".rjust(13)) for v in vals))
+    ours = results["runs"].get("minimax", {})
+    if any(v.get("status") == "ok" for v in ours.values()):
         lines.append("")
         ok = {d: o for d, o in ours.items() if o.get("status") == "ok"}
         reads = [r["streaming_read_gb_per_s"] for o in ok.values() for r in o.get("rounds", [])
@@ -520,14 +529,16 @@ def main():
             except Exception as e:  # noqa: BLE001
                 for dtype in cfg.dtypes:
                     failed[(engine, dtype)] = f"setup failed: {e}"
-        elif engine == "minimax":
+        elif engine in OURS:
+            precision = "bf16" if engine == "minimax-bf16act" else "exact"
+            dtypes = [d for d in cfg.dtypes if precision == "exact" or d == "bf16"]
             try:
                 binary = find_minimax(cfg.minimax)
                 results["minimax_version"] = minimax_version(binary)
-                for dtype in cfg.dtypes:
-                    runners[(engine, dtype)] = (lambda d=dtype, b=binary: bench_minimax(b, model_dirs[d], cfg))
+                for dtype in dtypes:
+                    runners[(engine, dtype)] = (lambda d=dtype, b=binary, p=precision: bench_minimax(b, model_dirs[d], cfg, p))
             except Exception as e:  # noqa: BLE001
-                for dtype in cfg.dtypes:
+                for dtype in dtypes:
                     failed[(engine, dtype)] = str(e)
 
     # Rounds: every engine x dtype once per round, so that a slow drift of the machine's speed

@@ -22,6 +22,10 @@ void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float
 
 /// The same with w stored as bf16.
 void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out);
+
+/// Σ p[i] for i < count, streaming through memory with four vector accumulators (the memory read
+/// pattern of the matrix-vector kernels, without their arithmetic: `minimax bench`'s ceiling).
+float minimax_stream_sum(const float *p, long count);
 #endif
 
 #ifndef MINIMAX_CKERNELS_BF16_DOT
