@@ -49,6 +49,8 @@ struct BenchCommand: ParsableCommand {
         }
         var model: String
         var threads: Int
+        /// "exact" or "bf16" (`--precision`).
+        var precision: String
         var weight_bytes_per_token: Int
         var streaming_read_gb_per_s: Double?
         var prefill: [Prefill] = []
@@ -66,7 +68,7 @@ struct BenchCommand: ParsableCommand {
         let c = model.configuration
         var report = Report(
             model: options.directory.lastPathComponent, threads: Parallel.threadCount,
-            weight_bytes_per_token: model.weights.bytesReadPerToken(expertsPerToken: c.expertsPerToken))
+            precision: options.precision.rawValue, weight_bytes_per_token: model.weights.bytesReadPerToken(expertsPerToken: c.expertsPerToken))
         if !skipBandwidth { report.streaming_read_gb_per_s = MemoryBandwidth.measureStreamingRead() / 1e9 }
         let profile = ForwardProfile()
         model.profile = profile
@@ -162,7 +164,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func table(_ r: Report) -> String {
-        var lines = ["model \(r.model), \(r.threads) threads, \(String(format: "%.1f", Double(r.weight_bytes_per_token) / 1e6)) MB of weights read per decoded token"]
+        var lines = ["model \(r.model), \(r.threads) threads, precision \(r.precision), \(String(format: "%.1f", Double(r.weight_bytes_per_token) / 1e6)) MB of weights read per decoded token"]
         if let bw = r.streaming_read_gb_per_s { lines.append(String(format: "streaming read          %8.1f GB/s", bw)) }
         for p in r.prefill {
             lines.append(String(format: "prefill %7d tokens   %8.1f tok/s  (%.3f s)", p.tokens, p.tokens_per_second, p.seconds))
