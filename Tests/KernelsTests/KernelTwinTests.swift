@@ -11,7 +11,8 @@ final class KernelTwinTests: XCTestCase {
     func testMatMulMatchesNaiveForEveryDType() {
         for dtype in DType.allCases {
             for (t, k, n) in [(1, 1, 1), (1, 17, 5), (3, 33, 7), (5, 97, 13), (2, 64, 31), (7, 31, 1), (4, 1, 1),
-                              (13, 257, 33), (6, 300, 64), (31, 513, 97), (8, 16, 32), (1, 97, 13), (1, 300, 7), (1, 64, 9)] {
+                              (13, 257, 33), (6, 300, 64), (31, 513, 97), (8, 16, 32), (1, 97, 13), (1, 300, 7), (1, 64, 9),
+                              (1, 16, 16), (1, 64, 37), (1, 128, 48), (1, 144, 33), (1, 64, 256), (2, 64, 40)] {
                 let x = TestSupport.randomValues(t * k, seed: UInt64(k))
                 let w = TensorView.owned(TestSupport.randomValues(n * k, seed: UInt64(n + 100)), shape: [n, k], dtype: dtype)
                 let fast = MatMul.multiply(Matrix(rows: t, cols: k, data: x), w).data

@@ -17,7 +17,9 @@ void minimax_widen_bf16(const uint16_t *src, float *dst, long count);
 #ifndef MINIMAX_CKERNELS_MATVEC
 #define MINIMAX_CKERNELS_MATVEC
 /// out[r] = Σ_i x[i] · w[r·k + i] for r < rows (one token through `rows` weight rows). Each row
-/// streams through memory in order into four accumulators, summed once per row with a shuffle tree.
+/// streams through memory in order into four accumulators, summed once per row with a shuffle tree;
+/// short rows (k ≤ 128, a multiple of 16: attention scores, lightning state) go sixteen at a time
+/// with one transposing reduction for all sixteen.
 void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float *out);
 
 /// The same with w stored as bf16.
