@@ -26,7 +26,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Activations in products with bf16 weights: exact (fp32, the default) or bf16 (rounded, on the CPU's bf16 dot-product instructions: faster prefill, ~1e-3 relative change in logits).",
+        "Activations in products with bf16 weights: exact (fp32, the default) or bf16 (rounded, on the CPU's bf16 dot-product instructions: about 2x prefill, logits change by ~5e-3 relative).",
         valueName: "exact|bf16"))
     var precision: MatMulPrecision = .exact
 
