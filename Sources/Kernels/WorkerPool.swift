@@ -76,8 +76,11 @@ final class WorkerPool: @unchecked Sendable {
         (count &* chunk / chunks)..<(count &* (chunk &+ 1) / chunks)
     }
 
-    /// Asks the workers to exit once idle (a pool for another thread count replaces this one).
+    /// Asks the workers to exit (a pool for another thread count replaces this one). Waits for a
+    /// loop in progress to finish and keeps the pool busy for good, so no loop runs on it again.
+    /// (Changing `Parallel.threadCount` from inside a parallel loop would wait forever.)
     func stop() {
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { sched_yield() }
         stopping.store(true, ordering: .sequentiallyConsistent)
         let generation = (state.load(ordering: .relaxed) >> Self.generationShift) &+ 1
         state.store((generation << Self.generationShift) | Self.closedFlag, ordering: .sequentiallyConsistent)
