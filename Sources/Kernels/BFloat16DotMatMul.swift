@@ -44,11 +44,10 @@ public enum BFloat16DotMatMul {
         let pairs = (k + 1) / 2
         let tiles = (rows + rowTile - 1) / rowTile
         // packed: [tiles, pairs, 8] words, each the bf16 pair (x[t, 2p], x[t, 2p + 1])
-        let packed = UnsafeMutableRawPointer.allocate(byteCount: tiles * pairs * rowTile * 4, alignment: 64)
-            .bindMemory(to: UInt32.self, capacity: tiles * pairs * rowTile)
-        defer { packed.deallocate() }
-        packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
-        multiplyPacked(packed, rows: rows, pairs: pairs, weight: weight, into: out, parallel: parallel)
+        ScratchMemory.withBuffer(of: UInt32.self, count: tiles * pairs * rowTile) { packed in
+            packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
+            multiplyPacked(packed, rows: rows, pairs: pairs, weight: weight, into: out, parallel: parallel)
+        }
     }
 
     /// packed[t / 8, p, t % 8] = (bf16 x[t, 2p], bf16 x[t, 2p + 1]), split by row tiles over threads.
@@ -81,9 +80,7 @@ public enum BFloat16DotMatMul {
             let packed = packedAddress.assumingMemoryBound(to: UInt32.self)
             let out = outAddress.assumingMemoryBound(to: Float.self)
             // panel: [depthBlock, 32] words
-            let panel = UnsafeMutableRawPointer.allocate(byteCount: depthBlock * columnTile * 4, alignment: 64)
-                .bindMemory(to: UInt32.self, capacity: depthBlock * columnTile)
-            defer { panel.deallocate() }
+            ScratchMemory.withBuffer(of: UInt32.self, count: depthBlock * columnTile) { panel in
             for block in blocks {
                 let n0 = block * columnTile, width = min(columnTile, n - n0)
                 var p0 = 0
@@ -95,21 +92,23 @@ public enum BFloat16DotMatMul {
                     p0 += depth
                 }
             }
+            }
         }
     }
 
-    /// The portable path (no AVX512_BF16): activations rounded to bf16, then the fp32 `MatMul`
-    /// over the bf16 weights. The same products as the fast path, accumulated in another order.
+    /// The portable path (no AVX512_BF16, and `MatMul`'s few-row path): activations rounded to bf16,
+    /// then the fp32 `MatMul` over the bf16 weights. The same products as the fast path, accumulated
+    /// in another order.
     public static func multiplyPortable(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool = true
     ) {
         let k = weight.shape[1]
         // rounded: [T, K]
-        let rounded = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * k))
-        defer { rounded.deallocate() }
-        for i in 0..<(rows * k) { rounded[i] = roundToBFloat16(x[i]) }
-        MatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
+        ScratchMemory.withFloats(rows * k) { rounded in
+            for i in 0..<(rows * k) { rounded[i] = roundToBFloat16(x[i]) }
+            MatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
+        }
     }
 
     /// `x` rounded to the nearest bf16 (ties to even), as `vcvtneps2bf16` does; NaN stays NaN.

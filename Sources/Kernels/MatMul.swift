@@ -24,11 +24,7 @@ public enum MatMul {
             if rows >= packedThreshold {
                 BFloat16DotMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
             } else {
-                // rounded: [rows, K]
-                ScratchMemory.withFloats(rows * k) { rounded in
-                    for i in 0..<(rows * k) { rounded[i] = BFloat16DotMatMul.roundToBFloat16(x[i]) }
-                    multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
-                }
+                BFloat16DotMatMul.multiplyPortable(x, rows: rows, weight: weight, into: out, parallel: parallel)
             }
             return
         }

@@ -26,7 +26,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Spins (of ~20-60 ns each) before a waiting worker goes to sleep: on the order of 0.2–1 ms.
     private static let spinsBeforeSleep = 20_000
 
-    private let state = Atomic<Int>(Int(0x1_0000))
+    private let state = Atomic<Int>(WorkerPool.closedFlag)
     private let nextChunk = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
