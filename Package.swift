@@ -22,9 +22,11 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "ChatFormat", targets: ["ChatFormat"]),
         .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Serving", targets: ["Serving"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // Numerical core: nothing but the toolchain.
@@ -37,11 +39,19 @@ let package = Package(
             swiftSettings: coreSettings),
         .target(name: "Tokenization", swiftSettings: coreSettings),
         .target(name: "ChatFormat", swiftSettings: coreSettings),
-        .target(name: "Generation", dependencies: ["MiniMax", "Tokenization"], swiftSettings: coreSettings),
+        .target(name: "Generation", dependencies: ["MiniMax", "Kernels", "Tokenization"], swiftSettings: coreSettings),
+        // The batched engine and its scheduler (continuous batching); used by the server and by RL rollouts.
+        .target(
+            name: "Serving",
+            dependencies: [
+                "MiniMax", "Generation", "Tokenization",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: coreSettings),
         .target(
             name: "MiniMaxCommands",
             dependencies: [
-                "MiniMax", "Tokenization", "ChatFormat", "Generation",
+                "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: coreSettings),

@@ -22,7 +22,7 @@ struct ChatCommand: ParsableCommand {
     var hideReasoning = false
 
     func run() throws {
-        let loaded = try LoadedModel(options, requireTokenizer: true)
+        let loaded = try ModelBundle(options, requireTokenizer: true)
         guard let tokenizer = loaded.tokenizer else { return }
         let generator = TextGenerator(model: loaded.model, tokenizer: tokenizer)
         let interrupt = InterruptFlag()

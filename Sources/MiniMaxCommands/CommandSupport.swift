@@ -43,18 +43,3 @@ extension MatMulPrecision: ExpressibleByArgument {}
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
-
-/// The tokenizer of a model directory: `tokenizer.json`, or `vocab.json` + `merges.txt`, or —
-/// for a directory like the published MiniMax-M1 one that ships only `merges.txt` — M1's
-/// vocabulary built from the merges (byte b = id b, merge i = id 256 + i, added tokens from 200000)
-/// with a GPT-4o-style split rule (the real rule is not published outside `tokenizer.json`).
-func loadTokenizer(directory: URL) throws -> Tokenizer {
-    let merges = directory.appendingPathComponent("merges.txt")
-    let fm = FileManager.default
-    if !fm.fileExists(atPath: directory.appendingPathComponent("tokenizer.json").path),
-       !fm.fileExists(atPath: directory.appendingPathComponent("vocab.json").path),
-       fm.fileExists(atPath: merges.path) {
-        return try Tokenizer.m1(mergesFile: merges)
-    }
-    return try Tokenizer.load(directory: directory)
-}

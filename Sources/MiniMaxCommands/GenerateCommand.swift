@@ -36,7 +36,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(options, requireTokenizer: prompt != nil)
+        let loaded = try ModelBundle(options, requireTokenizer: prompt != nil)
         let promptIDs: [Int]
         if let ids {
             promptIDs = try parseTokenIDs(ids)

@@ -51,51 +51,10 @@ struct SamplingOptions: ParsableArguments {
     }
 }
 
-/// Sampling defaults and end-of-sequence ids of a model directory.
-struct GenerationDefaults {
-    var temperature = 1.0
-    var topP = 0.95
-    var topK = 0
-    var endOfSequence: Set<Int> = []
-
-    init() {}
-
-    /// Reads `generation_config.json` when present; end-of-sequence ids come from it, from
-    /// `config.json`, and from M1's end-of-turn token `<end_of_sentence>` when the tokenizer has it.
-    init(directory: URL, configuration: Configuration, tokenizer: Tokenizer?) throws {
-        endOfSequence = Set(configuration.eosTokenIDs)
-        let url = directory.appendingPathComponent("generation_config.json")
-        if let data = FileManager.default.contents(atPath: url.path) {
-            guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw ConfigurationError.invalidJSON(path: url.path, reason: "not a JSON object")
-            }
-            if let sample = json["do_sample"] as? Bool, !sample { temperature = 0 }
-            else if let t = json["temperature"] as? Double { temperature = t }
-            if let p = json["top_p"] as? Double { topP = p }
-            if let k = json["top_k"] as? Int { topK = k }
-            if let eos = json["eos_token_id"] as? Int { endOfSequence.insert(eos) }
-            if let eos = json["eos_token_id"] as? [Int] { endOfSequence.formUnion(eos) }
-        }
-        if let id = tokenizer?.id(of: "<end_of_sentence>") { endOfSequence.insert(id) }
-    }
-}
-
-/// A model directory loaded for generation: weights, tokenizer (when present) and defaults.
-struct LoadedModel {
-    let directory: URL
-    let model: MiniMaxModel
-    let tokenizer: Tokenizer?
-    let defaults: GenerationDefaults
-
+extension ModelBundle {
+    /// Loads the directory named by `--model` with the options' thread count and precision.
     init(_ options: ModelOptions, requireTokenizer: Bool) throws {
         if let threads = options.threads { Kernels.Parallel.threadCount = threads }
-        let directory = options.directory
-        self.directory = directory
-        model = try MiniMaxModel.load(directory: directory, precision: options.precision)
-        let hasTokenizer = ["tokenizer.json", "vocab.json", "merges.txt"].contains {
-            FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
-        }
-        tokenizer = hasTokenizer || requireTokenizer ? try loadTokenizer(directory: directory) : nil
-        defaults = try GenerationDefaults(directory: directory, configuration: model.configuration, tokenizer: tokenizer)
+        try self.init(directory: options.directory, precision: options.precision, requireTokenizer: requireTokenizer)
     }
 }

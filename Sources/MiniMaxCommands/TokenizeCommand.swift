@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import Tokenization
 
 /// `minimax tokenize`: text → ids (JSON), ids → text, or an encode-throughput measurement.
@@ -33,7 +34,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try loadTokenizer(directory: URL(fileURLWithPath: model))
+        let tokenizer = try ModelBundle.loadTokenizer(directory: URL(fileURLWithPath: model))
         if let text {
             let ids = try tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")

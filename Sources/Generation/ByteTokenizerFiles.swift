@@ -3,15 +3,15 @@ import Tensors
 
 /// A byte-level BPE tokenizer without merges (id b is byte b, as in M1's vocabulary) plus M1's
 /// special tokens right after the bytes: enough to chat with a random-weight model end to end.
-enum ByteTokenizerFiles {
-    static let specialTokens = ["<pad>", "<begin_of_document>", "<beginning_of_sentence>", "<end_of_sentence>",
+public enum ByteTokenizerFiles {
+    public static let specialTokens = ["<pad>", "<begin_of_document>", "<beginning_of_sentence>", "<end_of_sentence>",
                                 "<end_of_document>", "<function_call>"]
 
     /// Id of `<end_of_sentence>` in these files.
-    static let endOfSentenceID = 256 + 3
+    public static let endOfSentenceID = 256 + 3
 
     /// GPT-2's printable stand-in for each byte.
-    static func byteCharacters() -> [Character] {
+    public static func byteCharacters() -> [Character] {
         var printable = Array(33...126) + Array(161...172) + Array(174...255)
         var characters = printable.map { Character(Unicode.Scalar(UInt8($0))) }
         var next = 0
@@ -26,7 +26,7 @@ enum ByteTokenizerFiles {
     }
 
     /// Writes tokenizer.json and tokenizer_config.json into `directory`.
-    static func write(to directory: URL, vocabularySize: Int) throws {
+    public static func write(to directory: URL, vocabularySize: Int) throws {
         precondition(vocabularySize >= 256 + specialTokens.count, "vocabulary too small for a byte tokenizer")
         var vocab: [String: Int] = [:]
         for (b, c) in byteCharacters().enumerated() { vocab[String(c)] = b }
