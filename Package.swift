@@ -27,6 +27,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Numerical core: nothing but the toolchain.
@@ -48,10 +51,21 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: coreSettings),
+        // The OpenAI-compatible HTTP layer around any GenerationService.
+        .target(
+            name: "OpenAIServer",
+            dependencies: [
+                "Serving", "Generation", "Tokenization", "ChatFormat", "MiniMax",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: coreSettings),
         .target(
             name: "MiniMaxCommands",
             dependencies: [
-                "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving",
+                "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving", "OpenAIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: coreSettings),
@@ -84,6 +98,13 @@ let package = Package(
         .testTarget(
             name: "GenerationTests", dependencies: ["Generation", "MiniMax", "Tokenization", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
+        .testTarget(
+            name: "OpenAIServerTests",
+            dependencies: [
+                "OpenAIServer", "Serving", "MiniMax", "Generation", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: coreSettings),
         .testTarget(
             name: "MiniMaxCommandsTests", dependencies: ["MiniMaxCommands", "MiniMax", "TestSupport"],
             swiftSettings: coreSettings),

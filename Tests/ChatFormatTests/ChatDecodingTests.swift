@@ -74,6 +74,35 @@ final class ChatDecodingTests: XCTestCase {
         XCTAssertEqual(toolsError(#"[{"type": "function"}]"#)?.field, "tools[0].function")
         XCTAssertEqual(toolsError(#"[{"type": "function", "function": {"name": 1}}]"#)?.field, "tools[0].function.name")
         XCTAssertNil(toolsError("null"))
+        XCTAssertEqual(toolsError(#"[{"type": "retrieval", "function": {"name": "f"}}]"#)?.field, "tools[0].type")
+        XCTAssertEqual(toolsError(#"[{"type": "function", "function": {"name": ""}}]"#)?.field, "tools[0].function.name")
+        XCTAssertEqual(
+            toolsError(#"[{"function": {"name": "f", "parameters": "x"}}]"#)?.field, "tools[0].function.parameters")
+        XCTAssertEqual(
+            toolsError(#"[{"function": {"name": "f", "parameters": {"properties": []}}}]"#)?.field,
+            "tools[0].function.parameters.properties")
+        XCTAssertEqual(
+            toolsError(#"[{"function": {"name": "f", "parameters": {"required": ["a", 2]}}}]"#)?.field,
+            "tools[0].function.parameters.required[1]")
+        XCTAssertEqual(toolsError(#"[{"function": {"name": "f", "description": 3}}]"#)?.field, "tools[0].function.description")
+    }
+
+    /// The bare `{"name", "description", "parameters"}` of the M1 function-call guide is kept as
+    /// written (the template prints it verbatim) and validated like the OpenAI form's `function`.
+    func testBareToolFormIsAcceptedAndKeptVerbatim() throws {
+        let text = #"[{"name": "get_weather", "description": "Weather.", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]"#
+        let tools = try ChatTool.decodeList(from: Data(text.utf8))
+        XCTAssertEqual(tools.count, 1)
+        XCTAssertTrue(tools[0].isBare)
+        XCTAssertEqual(tools[0].name, "get_weather")
+        XCTAssertEqual(tools[0].json, try JSONParser.parse(text).arrayElement(0))
+        XCTAssertFalse(ChatTool(name: "f").isBare)
+        XCTAssertEqual(ChatTool(name: "f").name, "f")
+
+        XCTAssertEqual(toolsError(#"[{"name": 7}]"#)?.field, "tools[0].name")
+        XCTAssertEqual(toolsError(#"[{"name": "f", "parameters": [1]}]"#)?.field, "tools[0].parameters")
+        XCTAssertEqual(toolsError(#"[{"name": "f", "parameters": {"type": 1}}]"#)?.field, "tools[0].parameters.type")
+        XCTAssertEqual(toolsError(#"[{"description": "no name"}]"#)?.field, "tools[0].function")
     }
 
     func testInvalidJSONIsATypedErrorNotACrash() {
@@ -85,5 +114,12 @@ final class ChatDecodingTests: XCTestCase {
             }
         }
         XCTAssertNil(try? ChatMessage.decodeList(from: Data([0x5B, 0x22, 0xFF, 0x22, 0x5D])))
+    }
+}
+
+extension JSONValue {
+    fileprivate func arrayElement(_ i: Int) -> JSONValue? {
+        guard case .array(let elements) = self, i < elements.count else { return nil }
+        return elements[i]
     }
 }

@@ -78,6 +78,9 @@ AWKWARD = {"type": "function", "function": {
         "plain": {"type": "number", "values": [0.1, 100.0, 1234567.125, 0.0001, 0.00001, -0.0, 3.0e16, 9.5e15]},
         "flags": {"type": "boolean", "default": False, "nullable": True, "extra": None},
         "empty": {"type": "object", "properties": {}, "required": []}}}}}
+# The bare form of the MiniMax-M1 function-call guide: no "type"/"function" wrapper.
+BARE_WEATHER = {"name": "get_weather", "description": "Get the current weather in a city.",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
 # Number literals that json.loads reads as floats or ints in unusual spellings.
 TOOLS_TEXT = ('[{"type": "function", "function": {"name": "spellings", "parameters": '
               '{"a": 1E5, "b": 2.50, "c": -0, "d": 1.0e+2, "e": 0e0, "f": 1e400, "g": -1.5E-3, '
@@ -119,6 +122,8 @@ CASES = [
     ("tools_with_system", [{"role": "system", "content": text("Use tools when useful.")},
                            {"role": "user", "content": text("Search for swift.")}], [WEATHER, SEARCH]),
     ("tools_awkward_json", [{"role": "user", "content": text("x")}], [AWKWARD]),
+    ("tools_bare_form", [{"role": "user", "content": text("Weather in Paris?")}], [BARE_WEATHER]),
+    ("tools_mixed_forms", [{"role": "user", "content": text("Both forms")}], [BARE_WEATHER, SEARCH]),
     ("tools_empty_list", [{"role": "user", "content": text("no tools")}], []),
     ("tool_round_trip_parts", [
         {"role": "user", "content": text("Weather in Paris and Rome?")},
