@@ -3,7 +3,7 @@ import Generation
 import Serving
 
 /// A fake engine for the HTTP tests: each job emits the scripted pieces of text as tokens (one
-/// token per piece, id = the piece's index + 1000), honouring `maxNewTokens`, then finishes.
+/// token per piece, id 72 = "H" whatever the text), honouring `maxNewTokens`, then finishes.
 /// Records every job it accepts and every cancellation.
 final class ScriptedService: GenerationService, @unchecked Sendable {
     enum Behaviour {
@@ -53,11 +53,11 @@ final class ScriptedService: GenerationService, @unchecked Sendable {
         let task = Task { [self] in
             var generated = 0
             func emit(_ piece: String) {
-                let id = 1000 + generated
+                let id = 72
                 generated += 1
                 let wantsLogprobs = job.topLogprobs != nil
                 continuation.yield(.token(GeneratedToken(
-                    id: id, text: piece, logprob: wantsLogprobs ? TokenLogprob(id: 72, logprob: -0.25) : nil,
+                    id: id, text: piece, logprob: wantsLogprobs ? TokenLogprob(id: id, logprob: -0.25) : nil,
                     topLogprobs: (0..<(job.topLogprobs ?? 0)).map { TokenLogprob(id: 72 + $0, logprob: -0.25 - Double($0)) })))
             }
             func finish(_ reason: FinishReason, cancelled: Bool = false) {
