@@ -9,7 +9,8 @@ final class ScriptedService: GenerationService, @unchecked Sendable {
     enum Behaviour {
         /// Emit these pieces, then finish with `.stop`.
         case script([String])
-        /// Emit the first piece, then wait until cancelled.
+        /// Emit the first piece, then wait until cancelled (or 3 s, so a server that misses the
+        /// cancellation fails its test instead of hanging it; that end counts as not cancelled).
         case hangAfter(String)
         /// Refuse every job at `submit`.
         case refuse(ServiceError)
@@ -83,8 +84,9 @@ final class ScriptedService: GenerationService, @unchecked Sendable {
                 finish(.stop)
             case .hangAfter(let piece):
                 emit(piece)
-                while !state.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
-                finish(.stop, cancelled: true)
+                let deadline = ContinuousClock.now + .seconds(3)
+                while !state.isCancelled, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+                finish(.stop, cancelled: state.isCancelled)
             case .refuse:
                 break
             }
