@@ -140,3 +140,17 @@ extension LayerCache {
         }
     }
 }
+
+extension LayerCache {
+    /// Runs `body` on a lightning layer's state [H, d, d] in place; throws for a KV cache.
+    mutating func withLinearState<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) throws -> R {
+        try mutate(
+            keyValue: { _ in throw ModelError.cacheMismatch },
+            linear: { state in try state.state.withUnsafeMutableBufferPointer { try body($0.baseAddress!) } })
+    }
+
+    /// Runs `body` on a softmax layer's KV cache in place; throws for a lightning state.
+    mutating func withKeyValues<R>(_ body: (inout KeyValueCache) throws -> R) throws -> R {
+        try mutate(keyValue: { try body(&$0) }, linear: { _ in throw ModelError.cacheMismatch })
+    }
+}
