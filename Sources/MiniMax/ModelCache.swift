@@ -111,6 +111,13 @@ public struct ModelCache: Sendable {
         }
     }
 
+    /// A cache that holds nothing and fits no model: a placeholder for an unused batch slot.
+    public static var empty: ModelCache { ModelCache(layers: []) }
+
+    private init(layers: [LayerCache]) {
+        self.layers = layers
+    }
+
     /// Bytes held by the cache (KV grows with the sequence; lightning states do not).
     public var byteCount: Int {
         layers.reduce(0) { total, layer in

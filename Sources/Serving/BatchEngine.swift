@@ -64,7 +64,8 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
         }
         budget = KeyValuePageBudget(pageSize: pageSize, totalPages: totalPages, bytesPerPage: bytesPerPage)
         metrics = EngineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
-        caches = (0..<options.maxBatch).map { _ in bundle.model.makeCache() }
+        // A slot's cache is made when a job takes it (a real M1 sequence holds ~300 MB of lightning state).
+        caches = [ModelCache](repeating: .empty, count: options.maxBatch)
         freeSlots = Array((0..<options.maxBatch).reversed())
         currentStatus = EngineStatus(running: 0, waiting: 0, kvPagesUsed: 0, kvPagesTotal: totalPages)
         metrics.kvPagesTotal.record(totalPages == Int.max ? 0 : totalPages)
@@ -214,6 +215,7 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
             waiting.removeFirst()
             freeSlots.removeLast()
             next.slot = slot
+            caches[slot] = bundle.model.makeCache()
             next.admitted = admissions
             admissions += 1
             running.append(next)
@@ -241,10 +243,7 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
         do {
             logits = try bundle.model.forward(batch, caches: &caches)
         } catch {
-            for (sequence, _) in scheduled {
-                caches[sequence.slot!] = bundle.model.makeCache()
-                fail(sequence, ServiceError.engineFailure("\(error)"))
-            }
+            for (sequence, _) in scheduled { fail(sequence, ServiceError.engineFailure("\(error)")) }
             removeFinished()
             return
         }
@@ -263,7 +262,7 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
     private func preempt(_ victims: [EngineSequence]) {
         guard !victims.isEmpty else { return }
         for sequence in victims {
-            caches[sequence.slot!] = bundle.model.makeCache()
+            caches[sequence.slot!] = .empty
             freeSlots.append(sequence.slot!)
             sequence.slot = nil
             sequence.processed = 0
@@ -363,7 +362,7 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
         running.removeAll { sequence in
             guard sequence.ended else { return false }
             if let slot = sequence.slot {
-                caches[slot] = bundle.model.makeCache()
+                caches[slot] = .empty
                 freeSlots.append(slot)
                 sequence.slot = nil
             }
