@@ -247,13 +247,20 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
             removeFinished()
             return
         }
-        var logitsRow = 0
+        var sampling: [EngineSequence] = []
         for (sequence, entry) in scheduled {
             sequence.processed += entry.count
-            guard entry.sampling else { continue }
-            sample(sequence, logits: Array(logits.row(logitsRow)))
-            logitsRow += 1
+            if entry.sampling { sampling.append(sequence) }
         }
+        // Choosing tokens is independent per sequence: spread it over the worker threads.
+        var choices = [TokenChoice?](repeating: nil, count: sampling.count)
+        choices.withUnsafeMutableBufferPointer { choices in
+            let out = choices
+            Parallel.forEachRange(sampling.count) { range in
+                for i in range { out[i] = Self.choose(for: sampling[i], logits: Array(logits.row(i))) }
+            }
+        }
+        for (sequence, choice) in zip(sampling, choices) { emit(choice!, for: sequence) }
         removeFinished()
     }
 
@@ -276,21 +283,38 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Chooses the next token from `logits` [V], streams it, and applies the stop rules.
-    private func sample(_ sequence: EngineSequence, logits raw: [Float]) {
+    /// A sampled token with its log-probabilities, or why sampling failed.
+    struct TokenChoice {
+        var token: SampledToken?
+        var logprob: TokenLogprob?
+        var top: [TokenLogprob] = []
+        var failure: String?
+    }
+
+    /// The next token from `logits` [V] after the penalties. Touches only `sequence`'s sampler, so
+    /// sequences can choose on different threads.
+    static func choose(for sequence: EngineSequence, logits raw: [Float]) -> TokenChoice {
         var logits = raw
         let job = sequence.job
         TokenScoring.applyPenalties(&logits, counts: sequence.counts, presence: job.presencePenalty, frequency: job.frequencyPenalty)
-        let token: SampledToken
+        var choice = TokenChoice()
         do {
-            token = try sequence.sampler.sample(logits: logits)
+            let token = try sequence.sampler.sample(logits: logits)
+            choice.token = token
+            if let k = job.topLogprobs { (choice.logprob, choice.top) = TokenScoring.logprobs(logits, id: token.id, top: k) }
         } catch {
-            fail(sequence, ServiceError.engineFailure("sampling: \(error)"))
+            choice.failure = "sampling: \(error)"
+        }
+        return choice
+    }
+
+    /// Streams a chosen token and applies the stop rules.
+    private func emit(_ choice: TokenChoice, for sequence: EngineSequence) {
+        guard let token = choice.token else {
+            fail(sequence, ServiceError.engineFailure(choice.failure ?? "sampling failed"))
             return
         }
-        var logprob: TokenLogprob?
-        var top: [TokenLogprob] = []
-        if let k = job.topLogprobs { (logprob, top) = TokenScoring.logprobs(logits, id: token.id, top: k) }
+        let logprob = choice.logprob, top = choice.top
         sequence.tokens.append(token.id)
         sequence.counts[token.id, default: 0] += 1
         metrics.generationTokens.increment()
