@@ -10,6 +10,9 @@ let targetCPU = ProcessInfo.processInfo.environment["MINIMAX_TARGET_CPU"] ?? "na
 let hostCPUSettings: [SwiftSetting] =
     targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
 let coreSettings: [SwiftSetting] = hostCPUSettings
+// The numerical modules are optimised in debug builds too: unoptimised SIMD code is ~50x slower,
+// and the test suite (a debug build) runs real forward passes.
+let numericSettings: [SwiftSetting] = coreSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 let cSettings: [CSetting] =
     [.unsafeFlags(["-O3", "-ffp-contract=fast"] + (targetCPU == "generic" ? [] : ["-march=\(targetCPU)"]))]
 
@@ -33,13 +36,13 @@ let package = Package(
     ],
     targets: [
         // Numerical core: nothing but the toolchain.
-        .target(name: "Tensors", swiftSettings: coreSettings),
+        .target(name: "Tensors", swiftSettings: numericSettings),
         .target(name: "CKernels", cSettings: cSettings),
-        .target(name: "Kernels", dependencies: ["Tensors", "CKernels"], swiftSettings: coreSettings),
+        .target(name: "Kernels", dependencies: ["Tensors", "CKernels"], swiftSettings: numericSettings),
         .target(name: "SafeTensors", dependencies: ["Tensors"], swiftSettings: coreSettings),
         .target(
             name: "MiniMax", dependencies: ["Tensors", "Kernels", "SafeTensors"],
-            swiftSettings: coreSettings),
+            swiftSettings: numericSettings),
         .target(name: "Tokenization", swiftSettings: coreSettings),
         .target(name: "ChatFormat", swiftSettings: coreSettings),
         .target(name: "Generation", dependencies: ["MiniMax", "Kernels", "Tokenization"], swiftSettings: coreSettings),
@@ -47,7 +50,7 @@ let package = Package(
         .target(
             name: "Serving",
             dependencies: [
-                "MiniMax", "Generation", "Tokenization",
+                "MiniMax", "Generation", "Tokenization", "Tensors", "Kernels",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: coreSettings),
@@ -98,6 +101,9 @@ let package = Package(
         .testTarget(
             name: "GenerationTests", dependencies: ["Generation", "MiniMax", "Tokenization", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
+        .testTarget(
+            name: "ServingTests", dependencies: ["Serving", "MiniMax", "Generation", "TestSupport"],
+            swiftSettings: coreSettings),
         .testTarget(
             name: "OpenAIServerTests",
             dependencies: [

@@ -27,59 +27,131 @@ static inline f32x16 transpose_sum16(const f32x16 v[16]) {
            __builtin_shufflevector(y[0], y[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
-// Short rows (k a multiple of 16, at most SHORT_ROW elements: attention scores against a key page,
-// the lightning state) are dominated by the horizontal sum at the end of each row. Sixteen rows —
-// one contiguous block of memory — are summed at once instead, one accumulator per row, and reduced
-// together by transpose_sum16.
+// Every kernel here computes each output (activation row t, weight row r) in one fixed order that
+// depends only on k — never on how many rows or activations share the call, where the call's range
+// starts, or the thread count — so a sequence's results do not depend on its batch: one accumulator
+// over 16-element steps in k order, the shuffle-tree horizontal sum (`reduce`), then the scalar tail.
 #define SHORT_ROW 128
-#define SHORT_ROWS_BODY(LOAD)                                                                      \
-    for (; r + 16 <= rows; r += 16) {                                                              \
-        const TYPE *block = w + r * k;                                                             \
-        f32x16 acc[16];                                                                            \
-        for (int j = 0; j < 16; j++) acc[j] = (f32x16){0};                                         \
-        for (long i = 0; i < k; i += 16) {                                                         \
-            f32x16 xv = load_f32(x + i);                                                           \
-            for (int j = 0; j < 16; j++) acc[j] += xv * LOAD(block + j * k + i);                   \
-        }                                                                                          \
-        f32x16 sums = transpose_sum16(acc);                                                        \
-        memcpy(out + r, &sums, sizeof sums);                                                       \
-    }
+#define IDENTITY_SCALAR(v) (v)
 
-// One row at a time, four accumulators over 64-element steps: the weights stream through memory
-// strictly in order (measured faster than sharing each x load across four rows, which interleaves
-// four streams: bf16 30 → 38 GB/s on one core). PREFETCH reads a few KB ahead in the same stream.
-#define MATVEC_BODY(LOAD, SCALAR, PREFETCH_BYTES)                                                  \
+// One row's tail after its 16-element steps.
+#define TAIL(s, xr, wr, i, SCALAR) for (long j_ = (i); j_ < k; j_++) (s) += (xr)[j_] * SCALAR((wr)[j_]);
+
+// One activation row.
+// Short rows (k a multiple of 16, at most SHORT_ROW: attention scores against a key page, the
+// lightning state) are dominated by the horizontal sum, so sixteen rows — one contiguous block of
+// memory — are summed at once and reduced together by transpose_sum16 (the same additions as
+// `reduce`, lane for lane). Long rows go one at a time, so the weights stream through memory in one
+// sequential run (measured on Zen 4, bf16, 2 threads: ~40 GB/s; two rows interleaved ~25 GB/s, and
+// software prefetching made every variant slower there).
+#define MATVEC_BODY(LOAD, SCALAR)                                                  \
     long r = 0;                                                                                    \
-    if (k % 16 == 0 && k <= SHORT_ROW) { SHORT_ROWS_BODY(LOAD) }                                   \
+    if (k % 16 == 0 && k <= SHORT_ROW) {                                                           \
+        for (; r + 16 <= rows; r += 16) {                                                          \
+            const TYPE *block = w + r * k;                                                         \
+            f32x16 acc[16];                                                                        \
+            for (int j = 0; j < 16; j++) acc[j] = (f32x16){0};                                     \
+            for (long i = 0; i < k; i += 16) {                                                     \
+                f32x16 xv = load_f32(x + i);                                                       \
+                for (int j = 0; j < 16; j++) acc[j] += xv * LOAD(block + j * k + i);               \
+            }                                                                                      \
+            f32x16 sums = transpose_sum16(acc);                                                    \
+            memcpy(out + r, &sums, sizeof sums);                                                   \
+        }                                                                                          \
+    }                                                                                              \
     for (; r < rows; r++) {                                                                        \
         const TYPE *wr = w + r * k;                                                                \
-        f32x16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};                                             \
+        f32x16 a = {0};                                                                            \
         long i = 0;                                                                                \
-        for (; i + 64 <= k; i += 64) {                                                             \
-            if (PREFETCH_BYTES) __builtin_prefetch((const char *)(wr + i) + PREFETCH_BYTES);       \
-            a0 += load_f32(x + i) * LOAD(wr + i);                                                  \
-            a1 += load_f32(x + i + 16) * LOAD(wr + i + 16);                                        \
-            a2 += load_f32(x + i + 32) * LOAD(wr + i + 32);                                        \
-            a3 += load_f32(x + i + 48) * LOAD(wr + i + 48);                                        \
-        }                                                                                          \
-        for (; i + 16 <= k; i += 16) a0 += load_f32(x + i) * LOAD(wr + i);                         \
-        float s = reduce((a0 + a1) + (a2 + a3));                                                   \
-        for (; i < k; i++) s += x[i] * SCALAR(wr[i]);                                              \
+        for (; i + 16 <= k; i += 16) a += load_f32(x + i) * LOAD(wr + i);                          \
+        float s = reduce(a);                                                                       \
+        TAIL(s, x, wr, i, SCALAR)                                                                  \
         out[r] = s;                                                                                \
     }
 
-#define IDENTITY(v) (v)
-
 void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float *out) {
 #define TYPE float
-    MATVEC_BODY(load_f32, IDENTITY, 0)
+    MATVEC_BODY(load_f32, IDENTITY_SCALAR)
 #undef TYPE
 }
 
 void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out) {
 #define TYPE uint16_t
-    MATVEC_BODY(load_bf16, bf16_to_f32, 4096)
+    MATVEC_BODY(load_bf16, bf16_to_f32)
 #undef TYPE
+}
+
+// Many activation rows: tiles of NT activation rows × NR weight rows (each at most 4, constants
+// after inlining), sixteen accumulators in registers: per 16-element step, NR weight loads and NT
+// activation loads feed NT·NR multiply-adds. Each output accumulates exactly as above.
+#define TILE_BODY(LOAD, SCALAR)                                                                    \
+    f32x16 acc[4][4];                                                                              \
+    for (int t = 0; t < 4; t++)                                                                    \
+        for (int j = 0; j < 4; j++) acc[t][j] = (f32x16){0};                                       \
+    long i = 0;                                                                                    \
+    for (; i + 16 <= k; i += 16) {                                                                 \
+        f32x16 wv[4];                                                                              \
+        for (int j = 0; j < NR; j++) wv[j] = LOAD(w + j * k + i);                                  \
+        for (int t = 0; t < NT; t++) {                                                             \
+            f32x16 xv = load_f32(x + t * x_stride + i);                                            \
+            for (int j = 0; j < NR; j++) acc[t][j] += xv * wv[j];                                  \
+        }                                                                                          \
+    }                                                                                              \
+    for (int t = 0; t < NT; t++)                                                                   \
+        for (int j = 0; j < NR; j++) {                                                             \
+            float s = reduce(acc[t][j]);                                                           \
+            TAIL(s, x + t * x_stride, w + j * k, i, SCALAR)                                        \
+            out[t * out_stride + j] = s;                                                           \
+        }
+
+static inline __attribute__((always_inline)) void tile_f32(
+    const float *x, long x_stride, const float *w, long k, float *out, long out_stride, const int NT, const int NR) {
+    TILE_BODY(load_f32, IDENTITY_SCALAR)
+}
+
+static inline __attribute__((always_inline)) void tile_bf16(
+    const float *x, long x_stride, const uint16_t *w, long k, float *out, long out_stride, const int NT, const int NR) {
+    TILE_BODY(load_bf16, bf16_to_f32)
+}
+
+// Dispatches a tile of nt × nr (1 ... 4 each) to its constant-size instance.
+#define TILE_CASES(TILE, NR)                                                                       \
+    switch (nt) {                                                                                  \
+    case 4: TILE(xt, x_stride, wr, k, o, out_stride, 4, NR); break;                                \
+    case 3: TILE(xt, x_stride, wr, k, o, out_stride, 3, NR); break;                                \
+    case 2: TILE(xt, x_stride, wr, k, o, out_stride, 2, NR); break;                                \
+    default: TILE(xt, x_stride, wr, k, o, out_stride, 1, NR); break;                               \
+    }
+
+#define MATVEC_ROWS_BODY(TYPE, ONE_ROW, TILE)                                      \
+    if (x_rows == 1) {                                                                             \
+        ONE_ROW(x, w, k, rows, out);                                                               \
+        return;                                                                                    \
+    }                                                                                              \
+    for (long r = 0; r < rows; r += 4) {                                                           \
+        const TYPE *wr = w + r * k;                                                                \
+        int nr = rows - r < 4 ? (int)(rows - r) : 4;                                               \
+        for (long t = 0; t < x_rows; t += 4) {                                                     \
+            int nt = x_rows - t < 4 ? (int)(x_rows - t) : 4;                                       \
+            const float *xt = x + t * x_stride;                                                    \
+            float *o = out + t * out_stride + r;                                                   \
+            switch (nr) {                                                                          \
+            case 4: TILE_CASES(TILE, 4) break;                                                     \
+            case 3: TILE_CASES(TILE, 3) break;                                                     \
+            case 2: TILE_CASES(TILE, 2) break;                                                     \
+            default: TILE_CASES(TILE, 1) break;                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+void minimax_matvec_rows_f32(
+    const float *x, long x_rows, long x_stride, const float *w, long k, long rows, float *out, long out_stride) {
+    MATVEC_ROWS_BODY(float, minimax_matvec_f32, tile_f32)
+}
+
+void minimax_matvec_rows_bf16(
+    const float *x, long x_rows, long x_stride, const uint16_t *w, long k, long rows, float *out, long out_stride) {
+    MATVEC_ROWS_BODY(uint16_t, minimax_matvec_bf16, tile_bf16)
 }
 
 float minimax_stream_sum(const float *p, long count) {

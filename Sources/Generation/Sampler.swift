@@ -31,19 +31,20 @@ public struct Sampler: Sendable {
         try Sampler.checkLogits(logits)
         if parameters.isGreedy {
             let id = Sampler.argmax(logits)
-            return SampledToken(id: id, probability: Sampler.softmax(logits, temperature: 1)[id])
+            return SampledToken(id: id, probability: Sampler.probability(of: id, logits: logits))
         }
         let probabilities = Sampler.softmax(logits, temperature: parameters.temperature)
-        let kept = Sampler.truncate(probabilities, parameters: parameters)
-        let total = kept.reduce(0) { $0 + $1.probability }
+        let kept = Sampler.keptOrder(probabilities, parameters: parameters)
+        var total = 0.0
+        for id in kept { total += probabilities[Int(id)] }
         let target = generator.nextUnitInterval() * total
         var cumulative = 0.0
-        for candidate in kept {
-            cumulative += candidate.probability
-            if target < cumulative { return SampledToken(id: candidate.id, probability: candidate.probability) }
+        for id in kept {
+            cumulative += probabilities[Int(id)]
+            if target < cumulative { return SampledToken(id: Int(id), probability: probabilities[Int(id)]) }
         }
-        let last = kept[kept.count - 1]
-        return SampledToken(id: last.id, probability: last.probability)
+        let last = Int(kept[kept.count - 1])
+        return SampledToken(id: last, probability: probabilities[last])
     }
 
     /// The distribution a draw comes from: the surviving tokens, most likely first (lowest id on
@@ -74,46 +75,72 @@ public struct Sampler: Sendable {
 
     /// softmax(logits / temperature) in Double.
     static func softmax(_ logits: [Float], temperature: Double) -> [Double] {
-        let scaled = logits.map { Double($0) / temperature }
-        let maximum = scaled.max() ?? 0
-        let exponentials = scaled.map { $0 == -.infinity ? 0 : exp($0 - maximum) }
-        let sum = exponentials.reduce(0, +)
-        return exponentials.map { $0 / sum }
+        var maximum = -Double.infinity
+        for logit in logits { maximum = max(maximum, Double(logit) / temperature) }
+        var exponentials = [Double](repeating: 0, count: logits.count)
+        var sum = 0.0
+        exponentials.withUnsafeMutableBufferPointer { e in
+            for i in 0..<logits.count {
+                let scaled = Double(logits[i]) / temperature
+                e[i] = scaled == -.infinity ? 0 : exp(scaled - maximum)
+                sum += e[i]
+            }
+            for i in 0..<logits.count { e[i] /= sum }
+        }
+        return exponentials
+    }
+
+    /// softmax(logits)[id], without forming the whole distribution.
+    static func probability(of id: Int, logits: [Float]) -> Double {
+        var maximum = -Double.infinity
+        for logit in logits { maximum = max(maximum, Double(logit)) }
+        var sum = 0.0
+        for logit in logits { sum += logit == -.infinity ? 0 : exp(Double(logit) - maximum) }
+        return (Double(logits[id]) == -.infinity ? 0 : exp(Double(logits[id]) - maximum)) / sum
     }
 
     /// top-k → top-p → min-p over the full distribution; returns the survivors with their
     /// un-renormalised probabilities, most likely first. Never empty: each filter keeps ≥ 1 token.
     static func truncate(_ probabilities: [Double], parameters: SamplingParameters) -> [TokenProbability] {
-        var kept = probabilities.enumerated()
-            .filter { $0.element > 0 }
-            .map { TokenProbability(id: $0.offset, probability: $0.element) }
-            .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.id < $1.id }
+        keptOrder(probabilities, parameters: parameters).map { TokenProbability(id: Int($0), probability: probabilities[Int($0)]) }
+    }
+
+    /// The ids `truncate` keeps, most likely first (lowest id on ties): one radix sort of the ids
+    /// by probability, then each filter cuts the sorted list.
+    static func keptOrder(_ probabilities: [Double], parameters: SamplingParameters) -> [Int32] {
+        var kept = ProbabilityOrder.descending(probabilities)
         if kept.isEmpty {
             // Every probability underflowed except the maximum's, which is exp(0) = 1; unreachable in practice.
-            kept = [TokenProbability(id: probabilities.firstIndex(of: probabilities.max() ?? 0) ?? 0, probability: 1)]
+            kept = [Int32(probabilities.firstIndex(of: probabilities.max() ?? 0) ?? 0)]
         }
+        func probability(_ i: Int) -> Double { probabilities[Int(kept[i])] }
 
         if parameters.topK > 0, parameters.topK < kept.count {
-            let threshold = kept[parameters.topK - 1].probability
-            kept = kept.filter { $0.probability >= threshold }
+            let threshold = probability(parameters.topK - 1)
+            var end = parameters.topK
+            while end < kept.count && probability(end) >= threshold { end += 1 }
+            kept.removeLast(kept.count - end)
         }
 
         if parameters.topP < 1 {
             // transformers: drop, from the least likely up, tokens whose cumulative (renormalised)
             // probability is ≤ 1 − top-p.
-            let total = kept.reduce(0) { $0 + $1.probability }
+            var total = 0.0
+            for i in kept.indices { total += probability(i) }
             var cumulative = 0.0
             var dropCount = 0
-            for candidate in kept.reversed() {
-                cumulative += candidate.probability / total
+            for i in kept.indices.reversed() {
+                cumulative += probability(i) / total
                 if cumulative <= 1 - parameters.topP { dropCount += 1 } else { break }
             }
             kept.removeLast(min(dropCount, kept.count - 1))
         }
 
         if parameters.minP > 0 {
-            let threshold = parameters.minP * kept[0].probability
-            kept = kept.filter { $0.probability >= threshold }
+            let threshold = parameters.minP * probability(0)
+            var end = 1
+            while end < kept.count && probability(end) >= threshold { end += 1 }
+            kept.removeLast(kept.count - end)
         }
         return kept
     }

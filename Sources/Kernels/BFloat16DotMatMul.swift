@@ -96,9 +96,8 @@ public enum BFloat16DotMatMul {
         }
     }
 
-    /// The portable path (no AVX512_BF16, and `MatMul`'s few-row path): activations rounded to bf16,
-    /// then the fp32 `MatMul` over the bf16 weights. The same products as the fast path, accumulated
-    /// in another order.
+    /// The portable path (no AVX512_BF16): activations rounded to bf16, then the tiled fp32 product
+    /// over the bf16 weights. The same products as the fast path, accumulated in another order.
     public static func multiplyPortable(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool = true
@@ -106,9 +105,14 @@ public enum BFloat16DotMatMul {
         let k = weight.shape[1]
         // rounded: [T, K]
         ScratchMemory.withFloats(rows * k) { rounded in
-            for i in 0..<(rows * k) { rounded[i] = roundToBFloat16(x[i]) }
-            MatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
+            round(x, count: rows * k, into: rounded)
+            PackedMatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
         }
+    }
+
+    /// rounded[i] = bf16(x[i]) as fp32, i < count.
+    static func round(_ x: UnsafePointer<Float>, count: Int, into rounded: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { rounded[i] = roundToBFloat16(x[i]) }
     }
 
     /// `x` rounded to the nearest bf16 (ties to even), as `vcvtneps2bf16` does; NaN stays NaN.

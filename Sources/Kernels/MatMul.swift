@@ -2,64 +2,84 @@ import CKernels
 import Tensors
 
 /// `out[T, N] = x[T, K] · Wᵀ` with `W: [N, K]` stored as fp32, bf16 or fp16 — the shape of every
-/// linear layer. Few tokens (decode): a bandwidth-bound product where threads split the weight
-/// rows and each row is read once for all T tokens. Many tokens (prefill): `PackedMatMul`, a
-/// register-blocked kernel over packed panels. No fp32 copy of the weights ever exists.
+/// linear layer. No fp32 copy of the weights ever exists. Rows are reduced in one of two orders,
+/// each fixed per output whatever else is in the call (so a batch never changes a row's bits):
+/// - **row-wise** (`singleRows`): a matrix-vector product per row, bandwidth-bound: threads split
+///   the weight rows and each weight row is read once for all such rows (decode);
+/// - **tiled** (the rest): `PackedMatMul`, a register-blocked kernel over packed panels (prefill).
+/// Under `precision: .bfloat16`, products with bf16 weights round the activations to bf16 first
+/// and tiled rows run on the `vdpbf16ps` kernel.
 public enum MatMul {
-    /// From this many rows on, packing weight panels pays for itself.
+    /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
 
+    /// Row-wise order for fewer than `packedThreshold` rows, tiled otherwise.
     /// `parallel: false` keeps the work on the calling thread (for callers that already split
     /// their work across threads, like per-head attention).
-    /// `precision: .bfloat16` rounds the activations of products with bf16 weights to bf16 first
-    /// (many rows: the `vdpbf16ps` kernel; a few rows: the same matrix-vector kernel on rounded x).
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool = true, precision: MatMulPrecision = .exact
     ) {
+        multiply(x, rows: rows, singleRows: rows < packedThreshold ? rows : 0, weight: weight, into: out,
+                 parallel: parallel, precision: precision)
+    }
+
+    /// The first `singleRows` rows row-wise (each bit for bit what it gives alone as a one-row
+    /// product), the other `rows − singleRows` tiled.
+    public static func multiply(
+        _ x: UnsafePointer<Float>, rows: Int, singleRows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool = true, precision: MatMulPrecision = .exact
+    ) {
         precondition(weight.shape.count == 2, "MatMul weight must be 2-D, got \(weight.shape)")
+        precondition(singleRows >= 0 && singleRows <= rows, "MatMul: singleRows \(singleRows) of \(rows)")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
-        if precision == .bfloat16 && weight.dtype == .bfloat16 {
-            if rows >= packedThreshold {
-                BFloat16DotMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+        let roundsActivations = precision == .bfloat16 && weight.dtype == .bfloat16
+        if singleRows > 0 {
+            if roundsActivations {
+                // rounded: [singleRows, K]
+                ScratchMemory.withFloats(singleRows * k) { rounded in
+                    BFloat16DotMatMul.round(x, count: singleRows * k, into: rounded)
+                    rowWise(rounded, rows: singleRows, weight: weight, into: out, parallel: parallel)
+                }
             } else {
-                BFloat16DotMatMul.multiplyPortable(x, rows: rows, weight: weight, into: out, parallel: parallel)
+                rowWise(x, rows: singleRows, weight: weight, into: out, parallel: parallel)
             }
-            return
         }
-        if rows >= packedThreshold {
-            PackedMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
-            return
+        let tiledRows = rows - singleRows
+        guard tiledRows > 0 else { return }
+        let xTiled = x + singleRows * k, outTiled = out + singleRows * n
+        if roundsActivations {
+            BFloat16DotMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
+        } else {
+            PackedMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
         }
-        // Enough rows per task that a task is worth a thread (~32k multiply-adds).
-        let grain = max(1, 32768 / max(1, k &* rows))
-        let outAddress = UnsafeMutableRawPointer(out)
-        if rows == 1 && weight.dtype != .float16 {
-            // One token: the C matrix-vector kernel (rows streamed in order, one horizontal sum per
-            // row), run through a reusable loop object so a decode step allocates nothing.
-            ScratchMemory.withReusable(MatrixVectorLoop.self, make: MatrixVectorLoop.init) { loop in
-                loop.set(x: x, weight: weight, out: out)
-                Parallel.forEachRange(n, grain: parallel ? grain : n, loop: loop)
-            }
-            return
-        }
-        Parallel.forEachRange(n, grain: parallel ? grain : n) { range in
-            let out = outAddress.assumingMemoryBound(to: Float.self)
-            ScratchMemory.withFloats(k) { scratch in
-            for row in range {
-                let w: UnsafePointer<Float>
-                if weight.dtype == .float32 {
-                    w = weight.base.assumingMemoryBound(to: Float.self) + row &* k
-                } else {
-                    WidenRow.widen(weight, start: row &* k, count: k, into: scratch)
-                    w = UnsafePointer(scratch)
-                }
-                for t in 0..<rows {
-                    out[t &* n &+ row] = Dot.product(x + t &* k, w, count: k)
+    }
+
+    /// Each row of x [T, K] against every weight row, in the matrix-vector kernel's order.
+    static func rowWise(
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>, parallel: Bool
+    ) {
+        let n = weight.shape[0], k = weight.shape[1]
+        // Enough weight rows per task that a task is worth a thread (~32k multiply-adds).
+        let grain = parallel ? max(1, 32768 / max(1, k &* rows)) : n
+        if weight.dtype == .float16 {
+            let outAddress = UnsafeMutableRawPointer(out)
+            Parallel.forEachRange(n, grain: grain) { range in
+                let out = outAddress.assumingMemoryBound(to: Float.self)
+                ScratchMemory.withFloats(k) { widened in
+                    for row in range {
+                        WidenRow.widen(weight, start: row &* k, count: k, into: widened)
+                        minimax_matvec_rows_f32(x, rows, k, widened, k, 1, out + row, n)
+                    }
                 }
             }
-            }
+            return
+        }
+        // Through a reusable loop object, so a decode step allocates nothing.
+        ScratchMemory.withReusable(MatrixVectorLoop.self, make: MatrixVectorLoop.init) { loop in
+            loop.set(x: x, rows: rows, weight: weight, out: out)
+            Parallel.forEachRange(n, grain: grain, loop: loop)
         }
     }
 
@@ -77,29 +97,36 @@ public enum MatMul {
     }
 }
 
-/// `out[r] = x · W[r]` over a range of weight rows, for fp32 or bf16 weights.
+/// `out[t, r] = x[t] · W[r]` over a range of weight rows r, for fp32 or bf16 weights.
 final class MatrixVectorLoop: ParallelLoop {
     private var x = UnsafePointer<Float>(bitPattern: 64)!
+    private var rows = 0
     private var weight = UnsafeRawPointer(bitPattern: 64)!
     private var isBFloat16 = false
     private var depth = 0
+    private var outputs = 0
     private var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
 
-    func set(x: UnsafePointer<Float>, weight: TensorView, out: UnsafeMutablePointer<Float>) {
+    func set(x: UnsafePointer<Float>, rows: Int, weight: TensorView, out: UnsafeMutablePointer<Float>) {
         precondition(weight.dtype == .float32 || weight.dtype == .bfloat16, "matrix-vector loop: \(weight.dtype)")
         self.x = x
+        self.rows = rows
         self.weight = weight.base
         isBFloat16 = weight.dtype == .bfloat16
         depth = weight.shape[1]
+        outputs = weight.shape[0]
         self.out = out
     }
 
     func run(_ range: Range<Int>) {
         let k = depth, first = range.lowerBound
         if isBFloat16 {
-            minimax_matvec_bf16(x, (weight + first &* k &* 2).assumingMemoryBound(to: UInt16.self), k, range.count, out + first)
+            minimax_matvec_rows_bf16(
+                x, rows, k, (weight + first &* k &* 2).assumingMemoryBound(to: UInt16.self), k, range.count,
+                out + first, outputs)
         } else {
-            minimax_matvec_f32(x, weight.assumingMemoryBound(to: Float.self) + first &* k, k, range.count, out + first)
+            minimax_matvec_rows_f32(
+                x, rows, k, weight.assumingMemoryBound(to: Float.self) + first &* k, k, range.count, out + first, outputs)
         }
     }
 }

@@ -20,32 +20,33 @@ struct DecoderLayer {
     let normEpsilon: Float
     let residualIsNormalized: Bool
 
-    /// h: [T, D], updated in place.
-    func forward(_ h: UnsafeMutablePointer<Float>, rows tokens: Int, cache: inout LayerCache, profile: ForwardProfile? = nil) throws {
-        let width = inputNorm.count
-        // normed, update: [T, D]
+    /// h: [R, D] — the rows of every sequence in the pass — updated in place; layer `l` of each
+    /// segment's cache is read and advanced.
+    func forward(
+        _ h: UnsafeMutablePointer<Float>, layout: RowLayout, caches: UnsafeMutablePointer<ModelCache>, layer l: Int,
+        profile: ForwardProfile? = nil
+    ) throws {
+        let width = inputNorm.count, tokens = layout.rows
+        // normed, update: [R, D]
         try ScratchMemory.withFloats(2 * tokens * width) { buffer in
             let normed = buffer, update = buffer + tokens * width
             profile.measure(.norms) {
                 RMSNorm.apply(h, rows: tokens, width: width, weight: inputNorm, eps: normEpsilon, into: normed)
             }
             try profile.measure(mixerPart) {
-                try cache.mutate(
-                    keyValue: { kv in
-                        guard case .softmax(let layer) = mixer else { throw ModelError.cacheMismatch }
-                        layer.forward(normed, rows: tokens, into: update, cache: &kv)
-                    },
-                    linear: { state in
-                        guard case .lightning(let layer) = mixer else { throw ModelError.cacheMismatch }
-                        layer.forward(normed, rows: tokens, into: update, cache: &state)
-                    })
+                switch mixer {
+                case .lightning(let layer): try layer.forward(normed, layout: layout, caches: caches, layer: l, into: update)
+                case .softmax(let layer): try layer.forward(normed, layout: layout, caches: caches, layer: l, into: update)
+                }
             }
             profile.measure(.norms) {
                 Self.residual(attentionResidual, residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h),
                               update, into: h, count: tokens * width)
                 RMSNorm.apply(h, rows: tokens, width: width, weight: postAttentionNorm, eps: normEpsilon, into: normed)
             }
-            profile.measure(.mixtureOfExperts) { moe.forward(normed, rows: tokens, into: update) }
+            profile.measure(.mixtureOfExperts) {
+                moe.forward(normed, rows: tokens, singleRows: layout.singleRows, into: update)
+            }
             profile.measure(.norms) {
                 Self.residual(mlpResidual, residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h),
                               update, into: h, count: tokens * width)

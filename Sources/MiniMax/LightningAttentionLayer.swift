@@ -14,26 +14,35 @@ struct LightningAttentionLayer {
     let slopes: [Float]
     let precision: MatMulPrecision
 
-    /// x: [T, D] → out: [T, D]; advances `cache`.
-    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>, cache: inout LinearAttentionState) {
-        let width = heads * headDim
-        // qkv: [T, H, 3, d]; attended, gated: [T, H·d]
-        ScratchMemory.withFloats(tokens * 5 * width) { buffer in
+    /// x: [R, D] → out: [R, D]; each segment's rows run against (and advance) the lightning state
+    /// of its own cache, layer `l`: a recurrent step for one row, block-wise for a chunk.
+    func forward(
+        _ x: UnsafePointer<Float>, layout: RowLayout, caches: UnsafeMutablePointer<ModelCache>, layer l: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) throws {
+        let width = heads * headDim, tokens = layout.rows
+        // qkv: [R, H, 3, d]; attended, gated: [R, H·d]
+        try ScratchMemory.withFloats(tokens * 5 * width) { buffer in
             let qkv = buffer, attended = qkv + tokens * 3 * width, gated = attended + tokens * width
-            MatMul.multiply(x, rows: tokens, weight: weights.qkvProjection, into: qkv, precision: precision)
+            MatMul.multiply(x, rows: tokens, singleRows: layout.singleRows, weight: weights.qkvProjection, into: qkv,
+                            precision: precision)
             VectorMath.siluInPlace(qkv, count: tokens * 3 * width)
-            cache.state.withUnsafeMutableBufferPointer { state in
-                LightningAttention.forward(
-                    qkv: qkv, tokens: tokens, heads: heads, headDim: headDim, slopes: slopes,
-                    blockSize: blockSize, state: state.baseAddress!, out: attended)
+            for segment in layout.segments {
+                try caches[segment.cache].layers[l].withLinearState { state in
+                    LightningAttention.forward(
+                        qkv: qkv + segment.firstRow * 3 * width, tokens: segment.count, heads: heads, headDim: headDim,
+                        slopes: slopes, blockSize: blockSize, state: state, out: attended + segment.firstRow * width)
+                }
             }
             RMSNorm.apply(attended, rows: tokens, width: width, weight: weights.norm, eps: normEpsilon, into: gated)
-            // The gate reuses `attended`: [T, H·d]
+            // The gate reuses `attended`: [R, H·d]
             let gate = attended
-            MatMul.multiply(x, rows: tokens, weight: weights.outputGate, into: gate, precision: precision)
+            MatMul.multiply(x, rows: tokens, singleRows: layout.singleRows, weight: weights.outputGate, into: gate,
+                            precision: precision)
             VectorMath.sigmoidInPlace(gate, count: tokens * width)
             for i in 0..<(tokens * width) { gated[i] *= gate[i] }
-            MatMul.multiply(gated, rows: tokens, weight: weights.outputProjection, into: out, precision: precision)
+            MatMul.multiply(gated, rows: tokens, singleRows: layout.singleRows, weight: weights.outputProjection, into: out,
+                            precision: precision)
         }
     }
 }

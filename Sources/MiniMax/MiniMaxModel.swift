@@ -80,46 +80,130 @@ public final class MiniMaxModel: @unchecked Sendable {
     }
 
     /// The forward pass over caller-provided memory: ids [T] → logits [T, V] (or [1, V] with
-    /// `lastTokenOnly`) written to `logits`. The hidden state lives in scratch memory.
+    /// `lastTokenOnly`) written to `logits`: a batch of one sequence. The hidden state lives in
+    /// scratch memory.
     public func forward(
         _ ids: UnsafeBufferPointer<Int>, cache: inout ModelCache, lastTokenOnly: Bool,
         logits: UnsafeMutablePointer<Float>, observeHiddenState: ((Int, Matrix) -> Void)? = nil
     ) throws {
         guard !ids.isEmpty else { throw ModelError.emptyInput }
-        guard cache.layers.count == layers.count else { throw ModelError.cacheMismatch }
-        let tokens = ids.count, width = configuration.hiddenSize
-        func observe(_ l: Int, _ h: UnsafeMutablePointer<Float>) {
-            observeHiddenState?(l, Matrix(rows: tokens, cols: width, data: Array(UnsafeBufferPointer(start: h, count: tokens * width))))
-        }
-        // h: [T, D]
-        try ScratchMemory.withFloats(tokens * width) { h in
-            try profile.measure(.embedding) { try embed(ids, firstPosition: cache.position, into: h) }
-            observe(0, h)
-            for l in 0..<layers.count {
-                try layers[l].forward(h, rows: tokens, cache: &cache.layers[l], profile: profile)
-                observe(l + 1, h)
-            }
-            cache.position += tokens
-            profile.measure(.head) {
-                let first = lastTokenOnly ? tokens - 1 : 0, rows = tokens - first
-                // normalized: [rows, D] → logits: [rows, V]
-                ScratchMemory.withFloats(rows * width) { normalized in
-                    RMSNorm.apply(h + first * width, rows: rows, width: width, weight: weights.finalNorm,
-                                  eps: configuration.rmsNormEpsilon, into: normalized)
-                    MatMul.multiply(normalized, rows: rows, weight: weights.lmHead, into: logits)
+        let tokens = ids.count, headCount = lastTokenOnly ? 1 : tokens
+        // segment: the one sequence; head: [rows of the LM head | their logits rows]
+        try ScratchMemory.withBuffer(of: RowSegment.self, count: 1) { segment in
+            try ScratchMemory.withBuffer(of: Int.self, count: 2 * headCount) { head in
+                segment[0] = RowSegment(cache: 0, firstRow: 0, count: tokens)
+                for i in 0..<headCount {
+                    head[i] = tokens - headCount + i
+                    head[headCount + i] = i
+                }
+                let layout = RowLayout(
+                    rows: tokens, singleRows: tokens == 1 ? 1 : 0, segments: UnsafeBufferPointer(start: segment, count: 1),
+                    headRows: UnsafeBufferPointer(start: head, count: headCount), headSingleRows: headCount == 1 ? 1 : 0,
+                    headDestinations: UnsafeBufferPointer(start: head + headCount, count: headCount))
+                try withUnsafeMutablePointer(to: &cache) { cache in
+                    try run(layout, tokens: ids.baseAddress!, caches: cache, logits: logits, observeHiddenState: observeHiddenState)
                 }
             }
         }
     }
 
-    /// ids: [T] → h: [T, D]
-    func embed(_ ids: UnsafeBufferPointer<Int>, firstPosition: Int, into h: UnsafeMutablePointer<Float>) throws {
-        let d = configuration.hiddenSize
-        for (t, id) in ids.enumerated() {
-            guard id >= 0, id < configuration.vocabularySize else {
-                throw ModelError.tokenOutOfRange(id: id, position: firstPosition + t, vocabularySize: configuration.vocabularySize)
-            }
-            WidenRow.widen(weights.embedding, start: id * d, count: d, into: h + t * d)
+    /// Runs the rows of many sequences in one pass (see `ModelBatch`) and returns the logits of the
+    /// rows that want them, in batch order: [W, V].
+    public func forward(_ batch: ModelBatch, caches: inout [ModelCache]) throws -> Matrix {
+        var logits = Matrix(zeros: batch.logitRowCount, configuration.vocabularySize)
+        try logits.data.withUnsafeMutableBufferPointer { out in
+            try forward(batch, caches: &caches, logits: out.baseAddress!)
         }
+        return logits
+    }
+
+    /// The same, writing the logits [W, V] to caller memory.
+    public func forward(_ batch: ModelBatch, caches: inout [ModelCache], logits: UnsafeMutablePointer<Float>) throws {
+        guard !batch.isEmpty else { throw ModelError.emptyInput }
+        let plan = try BatchPlan(batch, caches: caches)
+        try plan.segments.withUnsafeBufferPointer { segments in
+            try plan.headRows.withUnsafeBufferPointer { headRows in
+                try plan.headDestinations.withUnsafeBufferPointer { headDestinations in
+                    let layout = RowLayout(
+                        rows: plan.tokens.count, singleRows: plan.singleRows, segments: segments, headRows: headRows,
+                        headSingleRows: plan.headSingleRows, headDestinations: headDestinations)
+                    try plan.tokens.withUnsafeBufferPointer { tokens in
+                        try caches.withUnsafeMutableBufferPointer { caches in
+                            try run(layout, tokens: tokens.baseAddress!, caches: caches.baseAddress!, logits: logits)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The forward pass proper: tokens [R] in the layout's row order → logits [W, V] for the
+    /// layout's head rows; advances every segment's cache.
+    func run(
+        _ layout: RowLayout, tokens: UnsafePointer<Int>, caches: UnsafeMutablePointer<ModelCache>,
+        logits: UnsafeMutablePointer<Float>, observeHiddenState: ((Int, Matrix) -> Void)? = nil
+    ) throws {
+        let rows = layout.rows, width = configuration.hiddenSize
+        // Everything that can fail is checked before any cache changes.
+        for segment in layout.segments {
+            guard matches(caches[segment.cache]) else { throw ModelError.cacheMismatch }
+            for i in 0..<segment.count {
+                let id = tokens[segment.firstRow + i]
+                guard id >= 0, id < configuration.vocabularySize else {
+                    throw ModelError.tokenOutOfRange(
+                        id: id, position: caches[segment.cache].position + i, vocabularySize: configuration.vocabularySize)
+                }
+            }
+        }
+        func observe(_ l: Int, _ h: UnsafeMutablePointer<Float>) {
+            observeHiddenState?(l, Matrix(rows: rows, cols: width, data: Array(UnsafeBufferPointer(start: h, count: rows * width))))
+        }
+        // h: [R, D]
+        try ScratchMemory.withFloats(rows * width) { h in
+            profile.measure(.embedding) {
+                for r in 0..<rows { WidenRow.widen(weights.embedding, start: tokens[r] * width, count: width, into: h + r * width) }
+            }
+            observe(0, h)
+            for l in 0..<layers.count {
+                try layers[l].forward(h, layout: layout, caches: caches, layer: l, profile: profile)
+                observe(l + 1, h)
+            }
+            for segment in layout.segments { caches[segment.cache].position += segment.count }
+            profile.measure(.head) { head(h, layout: layout, logits: logits) }
+        }
+    }
+
+    /// logits[headDestinations[i]] = lm_head(RMSNorm_final(h[headRows[i]])), in fp32.
+    func head(_ h: UnsafePointer<Float>, layout: RowLayout, logits: UnsafeMutablePointer<Float>) {
+        let width = configuration.hiddenSize, vocabulary = configuration.vocabularySize
+        let count = layout.headRows.count
+        guard count > 0 else { return }
+        let inPlace = layout.headDestinations.enumerated().allSatisfy { $0.offset == $0.element }
+        // normalized: [W, D]; computed: [W, V] unless the rows are already in output order
+        ScratchMemory.withFloats(count * width + (inPlace ? 0 : count * vocabulary)) { normalized in
+            for (i, r) in layout.headRows.enumerated() {
+                RMSNorm.apply(h + r * width, rows: 1, width: width, weight: weights.finalNorm,
+                              eps: configuration.rmsNormEpsilon, into: normalized + i * width)
+            }
+            let computed = inPlace ? logits : normalized + count * width
+            MatMul.multiply(normalized, rows: count, singleRows: layout.headSingleRows, weight: weights.lmHead, into: computed)
+            if !inPlace {
+                for (i, destination) in layout.headDestinations.enumerated() {
+                    (logits + destination * vocabulary).update(from: computed + i * vocabulary, count: vocabulary)
+                }
+            }
+        }
+    }
+
+    /// Whether `cache` was made for this model's layer plan.
+    func matches(_ cache: ModelCache) -> Bool {
+        guard cache.layers.count == layers.count else { return false }
+        for l in 0..<layers.count {
+            switch layers[l].mixer {
+            case .lightning: guard case .linear = cache.layers[l] else { return false }
+            case .softmax: guard case .keyValue = cache.layers[l] else { return false }
+            }
+        }
+        return true
     }
 }

@@ -9,8 +9,9 @@ struct MixtureOfExperts {
     let expertsPerToken: Int
     let precision: MatMulPrecision
 
-    /// x: [T, D] → out: [T, D]
-    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>) {
+    /// x: [T, D] → out: [T, D]. The first `singleRows` rows are reduced row-wise in every product
+    /// (see `MatMul`), the rest tiled.
+    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, singleRows: Int, into out: UnsafeMutablePointer<Float>) {
         let expertCount = weights.router.shape[0], width = weights.router.shape[1], k = expertsPerToken
         let routed = tokens * k
         // probabilities: [T, E]; weightOf: [T·k] routing weights, grouped by expert
@@ -20,7 +21,7 @@ struct MixtureOfExperts {
             let weightOf = probabilities + tokens * expertCount
             let tokenOf = chosen + routed, start = tokenOf + routed
             // The router stays exact in every precision: routing decisions are discrete.
-            MatMul.multiply(x, rows: tokens, weight: weights.router, into: probabilities)
+            MatMul.multiply(x, rows: tokens, singleRows: singleRows, weight: weights.router, into: probabilities)
             start.initialize(repeating: 0, count: expertCount + 1)
             for t in 0..<tokens {
                 let row = probabilities + t * expertCount
@@ -45,8 +46,12 @@ struct MixtureOfExperts {
             start[0] = 0
             out.initialize(repeating: 0, count: tokens * width)
             for e in 0..<expertCount where start[e + 1] > start[e] {
-                runExpert(e, x: x, tokens: tokenOf + start[e], weights: weightOf + start[e],
-                          count: start[e + 1] - start[e], width: width, out: out)
+                // Tokens are in row order within an expert, so its single rows come first.
+                let tokens = tokenOf + start[e], count = start[e + 1] - start[e]
+                var singles = 0
+                while singles < count && tokens[singles] < singleRows { singles += 1 }
+                runExpert(e, x: x, tokens: tokens, weights: weightOf + start[e], count: count, singleRows: singles,
+                          width: width, out: out)
             }
         }
         }
@@ -55,7 +60,7 @@ struct MixtureOfExperts {
     /// out[token] += weight · expert_e(x[token]) for the `count` tokens routed to expert e.
     private func runExpert(
         _ e: Int, x: UnsafePointer<Float>, tokens: UnsafePointer<Int>, weights routeWeights: UnsafePointer<Float>,
-        count n: Int, width: Int, out: UnsafeMutablePointer<Float>
+        count n: Int, singleRows: Int, width: Int, out: UnsafeMutablePointer<Float>
     ) {
         let expert = weights.experts[e], intermediate = expert.gate.shape[0]
         // gathered: [n, D]; hidden, up: [n, I]; y: [n, D]
@@ -63,11 +68,11 @@ struct MixtureOfExperts {
             let gathered = buffer, hidden = gathered + n * width, up = hidden + n * intermediate
             let y = up + n * intermediate
             for i in 0..<n { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
-            MatMul.multiply(gathered, rows: n, weight: expert.gate, into: hidden, precision: precision)
-            MatMul.multiply(gathered, rows: n, weight: expert.up, into: up, precision: precision)
+            MatMul.multiply(gathered, rows: n, singleRows: singleRows, weight: expert.gate, into: hidden, precision: precision)
+            MatMul.multiply(gathered, rows: n, singleRows: singleRows, weight: expert.up, into: up, precision: precision)
             VectorMath.siluInPlace(hidden, count: n * intermediate)
             for i in 0..<(n * intermediate) { hidden[i] *= up[i] }
-            MatMul.multiply(hidden, rows: n, weight: expert.down, into: y, precision: precision)
+            MatMul.multiply(hidden, rows: n, singleRows: singleRows, weight: expert.down, into: y, precision: precision)
             for i in 0..<n {
                 let o = out + tokens[i] * width, yi = y + i * width, w = routeWeights[i]
                 for c in 0..<width { o[c] += w * yi[c] }

@@ -111,6 +111,13 @@ public struct ModelCache: Sendable {
         }
     }
 
+    /// A cache that holds nothing and fits no model: a placeholder for an unused batch slot.
+    public static var empty: ModelCache { ModelCache(layers: []) }
+
+    private init(layers: [LayerCache]) {
+        self.layers = layers
+    }
+
     /// Bytes held by the cache (KV grows with the sequence; lightning states do not).
     public var byteCount: Int {
         layers.reduce(0) { total, layer in
@@ -138,5 +145,19 @@ extension LayerCache {
             defer { self = .linear(state) }
             return try linear(&state)
         }
+    }
+}
+
+extension LayerCache {
+    /// Runs `body` on a lightning layer's state [H, d, d] in place; throws for a KV cache.
+    mutating func withLinearState<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) throws -> R {
+        try mutate(
+            keyValue: { _ in throw ModelError.cacheMismatch },
+            linear: { state in try state.state.withUnsafeMutableBufferPointer { try body($0.baseAddress!) } })
+    }
+
+    /// Runs `body` on a softmax layer's KV cache in place; throws for a lightning state.
+    mutating func withKeyValues<R>(_ body: (inout KeyValueCache) throws -> R) throws -> R {
+        try mutate(keyValue: { try body(&$0) }, linear: { _ in throw ModelError.cacheMismatch })
     }
 }

@@ -13,3 +13,18 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+/// A batch that does not fit its caches.
+public enum BatchError: Error, CustomStringConvertible, Equatable {
+    case sequenceOutOfRange(row: Int, sequence: Int, caches: Int)
+    case positionMismatch(row: Int, sequence: Int, expected: Int, found: Int)
+
+    public var description: String {
+        switch self {
+        case .sequenceOutOfRange(let row, let sequence, let caches):
+            return "batch row \(row): sequence \(sequence) has no cache (\(caches) caches given)"
+        case .positionMismatch(let row, let sequence, let expected, let found):
+            return "batch row \(row): sequence \(sequence) continues at position \(expected), not \(found)"
+        }
+    }
+}

@@ -13,26 +13,38 @@ struct SoftmaxAttentionLayer {
     let slidingWindow: Int?
     let precision: MatMulPrecision
 
-    /// x: [T, D] → out: [T, D]; appends this chunk's keys and values to `cache`.
-    func forward(_ x: UnsafePointer<Float>, rows tokens: Int, into out: UnsafeMutablePointer<Float>, cache: inout KeyValueCache) {
-        let past = cache.count, width = heads * headDim, keyValueWidth = keyValueHeads * headDim
-        // q: [T, H, d]; k, v: [T, H_kv, d]; attended: [T, H·d]
-        ScratchMemory.withFloats(tokens * (2 * width + 2 * keyValueWidth)) { buffer in
+    /// x: [R, D] → out: [R, D]; each segment's rows are rotated at their own positions, appended to
+    /// layer `l` of their own cache and attend over it.
+    func forward(
+        _ x: UnsafePointer<Float>, layout: RowLayout, caches: UnsafeMutablePointer<ModelCache>, layer l: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) throws {
+        let tokens = layout.rows, single = layout.singleRows
+        let width = heads * headDim, keyValueWidth = keyValueHeads * headDim
+        // q: [R, H, d]; k, v: [R, H_kv, d]; attended: [R, H·d]
+        try ScratchMemory.withFloats(tokens * (2 * width + 2 * keyValueWidth)) { buffer in
             let q = buffer, k = q + tokens * width, v = k + tokens * keyValueWidth, attended = v + tokens * keyValueWidth
-            MatMul.multiply(x, rows: tokens, weight: weights.query, into: q, precision: precision)
-            MatMul.multiply(x, rows: tokens, weight: weights.key, into: k, precision: precision)
-            MatMul.multiply(x, rows: tokens, weight: weights.value, into: v, precision: precision)
-            RoPE.apply(q, tokens: tokens, heads: heads, headDim: headDim, rotaryDim: rotaryDim,
-                       firstPosition: past, inverseFrequencies: inverseFrequencies)
-            RoPE.apply(k, tokens: tokens, heads: keyValueHeads, headDim: headDim, rotaryDim: rotaryDim,
-                       firstPosition: past, inverseFrequencies: inverseFrequencies)
-            cache.append(keys: k, values: v, tokens: tokens)
-            PagedAttention.forward(
-                queries: q, tokens: tokens, heads: heads, keyValueHeads: keyValueHeads, headDim: headDim,
-                keyPages: cache.keyPointers, valuePages: cache.valuePointers, pageSize: cache.pageSize,
-                past: past, window: slidingWindow, out: attended)
-            withExtendedLifetime(cache.pages) {}
-            MatMul.multiply(attended, rows: tokens, weight: weights.output, into: out, precision: precision)
+            MatMul.multiply(x, rows: tokens, singleRows: single, weight: weights.query, into: q, precision: precision)
+            MatMul.multiply(x, rows: tokens, singleRows: single, weight: weights.key, into: k, precision: precision)
+            MatMul.multiply(x, rows: tokens, singleRows: single, weight: weights.value, into: v, precision: precision)
+            for segment in layout.segments {
+                let first = segment.firstRow, count = segment.count
+                try caches[segment.cache].layers[l].withKeyValues { cache in
+                    let past = cache.count
+                    let q = q + first * width, k = k + first * keyValueWidth, v = v + first * keyValueWidth
+                    RoPE.apply(q, tokens: count, heads: heads, headDim: headDim, rotaryDim: rotaryDim,
+                               firstPosition: past, inverseFrequencies: inverseFrequencies)
+                    RoPE.apply(k, tokens: count, heads: keyValueHeads, headDim: headDim, rotaryDim: rotaryDim,
+                               firstPosition: past, inverseFrequencies: inverseFrequencies)
+                    cache.append(keys: k, values: v, tokens: count)
+                    PagedAttention.forward(
+                        queries: q, tokens: count, heads: heads, keyValueHeads: keyValueHeads, headDim: headDim,
+                        keyPages: cache.keyPointers, valuePages: cache.valuePointers, pageSize: cache.pageSize,
+                        past: past, window: slidingWindow, out: attended + first * width)
+                    withExtendedLifetime(cache.pages) {}
+                }
+            }
+            MatMul.multiply(attended, rows: tokens, singleRows: single, weight: weights.output, into: out, precision: precision)
         }
     }
 }

@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Tokens per forward call while prefilling.")
     var prefillChunk: Int = 2048
 
+    @Option(name: .long, help: "Also time batched decoding: N sequences (each after the first prompt) decoding together, comma-separated (e.g. 1,8,32).")
+    var batch: String?
+
     @Flag(name: .long, help: "Skip the streaming-read bandwidth measurement.")
     var skipBandwidth = false
 
@@ -38,6 +41,9 @@ struct BenchCommand: ParsableCommand {
         }
         if let context, try !parseTokenIDs(context, option: "--context").allSatisfy({ $0 >= 1 }) {
             throw ValidationError("--context: every length must be at least 1")
+        }
+        if let batch, try !parseTokenIDs(batch, option: "--batch").allSatisfy({ (1...4096).contains($0) }) {
+            throw ValidationError("--batch: every batch size must be between 1 and 4096")
         }
     }
 
@@ -55,6 +61,9 @@ struct BenchCommand: ParsableCommand {
         var streaming_read_gb_per_s: Double?
         var prefill: [Prefill] = []
         var decode: [Decode] = []
+        var batched_decode: [BatchedDecode] = []
+        /// For the last batch size.
+        var batched_decode_seconds_by_part: [String: Double] = [:]
         var decode_bandwidth_gb_per_s: Double = 0
         var decode_bandwidth_fraction: Double?
         var prefill_seconds_by_part: [String: Double] = [:]
@@ -87,6 +96,13 @@ struct BenchCommand: ParsableCommand {
             report.prefill.append(.init(tokens: n, seconds: seconds, tokens_per_second: Double(n) / seconds))
             report.prefill_seconds_by_part = named(profile.seconds)
             if firstCache == nil { firstCache = cache }
+        }
+        if let cache = firstCache, let n = lengths.first {
+            for size in try batch.map({ try parseTokenIDs($0, option: "--batch") }) ?? [] {
+                profile.reset()
+                report.batched_decode.append(try batchedDecode(model, after: cache, context: n, sequences: size))
+                report.batched_decode_seconds_by_part = named(profile.seconds)
+            }
         }
         if var cache = firstCache, let n = lengths.first {
             profile.reset()
@@ -173,9 +189,15 @@ struct BenchCommand: ParsableCommand {
             lines.append(String(format: "decode after %7d     %8.1f tok/s  (%.2f ms/token, cache %.1f MB)",
                                 d.context, d.tokens_per_second, d.milliseconds_per_token, Double(d.cache_bytes) / 1e6))
         }
+        for b in r.batched_decode {
+            lines.append(String(format: "batched decode x%-4d    %8.1f tok/s  (%.2f ms/step, after %d)",
+                                b.sequences, b.tokens_per_second, b.milliseconds_per_step, b.context))
+        }
         lines.append(String(format: "decode bandwidth        %8.1f GB/s%@", r.decode_bandwidth_gb_per_s,
                             r.decode_bandwidth_fraction.map { String(format: " (%.0f%% of streaming read)", $0 * 100) } ?? ""))
-        for (title, parts) in [("prefill", r.prefill_seconds_by_part), ("decode", r.decode_seconds_by_part)] {
+        var parts = [("prefill", r.prefill_seconds_by_part), ("decode", r.decode_seconds_by_part)]
+        if let last = r.batched_decode.last { parts.append(("batched decode x\(last.sequences)", r.batched_decode_seconds_by_part)) }
+        for (title, parts) in parts {
             let total = parts.values.reduce(0, +)
             let split = parts.sorted { $0.value > $1.value }
                 .map { String(format: "%@ %.0f%%", $0.key, total > 0 ? $0.value / total * 100 : 0) }

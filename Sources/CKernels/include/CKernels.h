@@ -25,6 +25,14 @@ void minimax_matvec_f32(const float *x, const float *w, long k, long rows, float
 /// The same with w stored as bf16.
 void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, float *out);
 
+/// Several activation rows: out[t·out_stride + r] = Σ_i x[t·x_stride + i] · w[r·k + i] for t < x_rows,
+/// r < rows, each output bit for bit what `minimax_matvec_*` gives for that row alone (the order of
+/// every sum depends on k only). Long weight rows are read once per four activation rows.
+void minimax_matvec_rows_f32(
+    const float *x, long x_rows, long x_stride, const float *w, long k, long rows, float *out, long out_stride);
+void minimax_matvec_rows_bf16(
+    const float *x, long x_rows, long x_stride, const uint16_t *w, long k, long rows, float *out, long out_stride);
+
 /// Σ p[i] for i < count, streaming through memory with four vector accumulators (the memory read
 /// pattern of the matrix-vector kernels, without their arithmetic: `minimax bench`'s ceiling).
 float minimax_stream_sum(const float *p, long count);
