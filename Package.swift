@@ -70,6 +70,8 @@ let package = Package(
             dependencies: [
                 "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving", "OpenAIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: coreSettings),
         .executableTarget(

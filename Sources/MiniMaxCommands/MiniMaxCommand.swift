@@ -21,6 +21,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(ChatCommand.self)
         commands.append(BenchCommand.self)
         commands.append(KernelBenchCommand.self)
+        commands.append(ServeCommand.self)
         return commands
     }
 

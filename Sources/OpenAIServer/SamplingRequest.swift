@@ -19,6 +19,8 @@ struct SamplingRequest {
     var frequencyPenalty = 0.0
     var stream = false
     var includeUsage = false
+    /// vLLM's and llama.cpp's `ignore_eos`: generate through end-of-sequence tokens (benchmarks).
+    var ignoreEOS = false
 
     init(_ body: FieldReader, options: ServerOptions, maxContext: Int) throws {
         temperature = try body.double("temperature", in: 0...100)
@@ -43,6 +45,7 @@ struct SamplingRequest {
         presencePenalty = try body.double("presence_penalty", in: -2...2) ?? 0
         frequencyPenalty = try body.double("frequency_penalty", in: -2...2) ?? 0
         stream = try body.bool("stream") ?? false
+        ignoreEOS = try body.bool("ignore_eos") ?? false
         if let streamOptions = try body.object("stream_options") {
             guard stream else { throw APIError.invalid("stream_options", "is only allowed with \"stream\": true") }
             includeUsage = try streamOptions.bool("include_usage") ?? false
@@ -102,7 +105,7 @@ struct SamplingRequest {
             minP: minP ?? 0,
             seed: baseSeed)
         let stopConditions = StopConditions(
-            endOfSequenceTokenIDs: defaults.endOfSequence, stopStrings: stop, maxNewTokens: maxNew)
+            endOfSequenceTokenIDs: ignoreEOS ? [] : defaults.endOfSequence, stopStrings: stop, maxNewTokens: maxNew)
         return (0..<n).map { choice in
             var choiceSampling = sampling
             // Choices differ by seed; choice 0 keeps the request's seed, so n = 1 reproduces it.

@@ -39,6 +39,17 @@ final class CompletionTests: ServerTestCase {
         XCTAssertEqual(service.submitted.first?.stop.endOfSequenceTokenIDs, [ByteTokenizerFiles.endOfSentenceID])
     }
 
+    /// vLLM's `ignore_eos` (the serving benchmark sends it): no end-of-sequence ids.
+    func testIgnoreEOS() async throws {
+        let service = self.service
+        try await withClient { client in
+            let response = try await client.post("/v1/completions", #"{"prompt": "Hi", "ignore_eos": true}"#)
+            XCTAssertEqual(response.status, .ok, response.text)
+            try await client.post("/v1/completions", #"{"prompt": "Hi", "ignore_eos": 1}"#).assertError(.badRequest, param: "ignore_eos")
+        }
+        XCTAssertEqual(service.submitted.first?.stop.endOfSequenceTokenIDs, [])
+    }
+
     func testStreamingWithUsage() async throws {
         service = ScriptedService(.script(["a", "b"]))
         try await withClient { client in
