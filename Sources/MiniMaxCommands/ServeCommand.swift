@@ -59,6 +59,12 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError(
                 "--host \(host) is reachable from other machines: give --api-key or --api-key-file, or --insecure-no-auth to serve without one")
         }
+        for (value, flag, minimum) in [(maxBatch, "--max-batch", 1), (maxQueue, "--max-queue", 0), (prefillChunk, "--prefill-chunk", 1)]
+        where value < minimum {
+            throw ValidationError("\(flag) must be at least \(minimum), got \(value)")
+        }
+        if let maxContext, maxContext < 2 { throw ValidationError("--max-context must be at least 2, got \(maxContext)") }
+        if let kvMemory, kvMemory < 1 { throw ValidationError("--kv-memory must be at least 1 token, got \(kvMemory)") }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024, got \(maxBodyBytes)") }
     }
 
@@ -96,6 +102,7 @@ struct ServeCommand: ParsableCommand {
         // Ctrl-C / SIGTERM: the engine ends its jobs at once (streams get a shutting-down error) so
         // the HTTP server's graceful shutdown does not wait for long generations.
         let signals = [SIGINT, SIGTERM].map { signal -> DispatchSourceSignal in
+            _ = Foundation.signal(signal, SIG_IGN)  // handled by the sources (and Hummingbird's own), not by dying
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { engine.shutdown() }
             source.resume()
