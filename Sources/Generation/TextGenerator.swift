@@ -16,7 +16,7 @@ public struct GenerationRequest: Sendable {
 
     public init(
         promptIDs: [Int], sampling: SamplingParameters = .greedy, stop: StopConditions = StopConditions(),
-        startsInsideThinking: Bool = false, prefillChunk: Int = 512
+        startsInsideThinking: Bool = false, prefillChunk: Int = 256
     ) {
         self.promptIDs = promptIDs
         self.sampling = sampling

@@ -6,9 +6,10 @@ public struct EngineOptions: Sendable, Equatable {
     public var maxQueue: Int = 256
     /// Most prompt tokens fed to the model in one step: a long newcomer delays the running streams
     /// by at most this many tokens of prefill per step. Each prompt is cut into chunks of this size
-    /// from its start (512 is `TextGenerator`'s chunk, so `minimax generate` and the server run the
-    /// same chunks and give the same bits).
-    public var prefillChunk: Int = 512
+    /// from its start (256 is `TextGenerator`'s chunk, so `minimax generate` and the server run the
+    /// same chunks and give the same bits; a multiple of the lightning block size, so chunking never
+    /// moves a block boundary).
+    public var prefillChunk: Int = 256
     /// Most tokens (prompt + generated) per sequence; nil: the model's `max_position_embeddings`.
     public var maxContext: Int? = nil
     /// Tokens of softmax-attention KV memory for all sequences together, in pages of 256 tokens;

@@ -219,10 +219,10 @@ final class BatchEngineTests: XCTestCase {
     }
 
     func waitUntil(_ condition: () -> Bool) async throws {
-        for _ in 0..<500 {
+        for _ in 0..<3000 {
             if condition() { return }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
-        XCTFail("condition not reached within 5 s")
+        XCTFail("condition not reached within 30 s")
     }
 }
