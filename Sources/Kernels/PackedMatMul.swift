@@ -1,3 +1,4 @@
+import CKernels
 import Tensors
 
 /// The many-token path of `MatMul`: a register-blocked product over packed weight panels.
@@ -51,20 +52,33 @@ enum PackedMatMul {
         into panel: UnsafeMutablePointer<Float>
     ) {
         let k = weight.shape[1]
+        switch weight.dtype {
+        case .float32:
+            minimax_pack_panel_f32(weight.base.assumingMemoryBound(to: Float.self) + firstRow * k, k, rowCount,
+                                   firstColumn, depth, panel)
+        case .bfloat16:
+            minimax_pack_panel_bf16(weight.base.assumingMemoryBound(to: UInt16.self) + firstRow * k, k, rowCount,
+                                    firstColumn, depth, panel)
+        default:
+            packWidening(weight, firstRow: firstRow, rowCount: rowCount, firstColumn: firstColumn, depth: depth, into: panel)
+        }
+    }
+
+    /// The portable packing (and the naive twin of the C packers): each row widened, then stored
+    /// column by column.
+    static func packWidening(
+        _ weight: TensorView, firstRow: Int, rowCount: Int, firstColumn: Int, depth: Int,
+        into panel: UnsafeMutablePointer<Float>
+    ) {
+        let k = weight.shape[1]
         if rowCount < columnTile { panel.initialize(repeating: 0, count: depth * columnTile) }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: depth) { row in
             let row = row.baseAddress!
             for j in 0..<rowCount {
-                let source: UnsafePointer<Float>
-                if weight.dtype == .float32 {
-                    source = weight.base.assumingMemoryBound(to: Float.self) + (firstRow + j) * k + firstColumn
-                } else {
-                    WidenRow.widen(weight, start: (firstRow + j) * k + firstColumn, count: depth, into: row)
-                    source = UnsafePointer(row)
-                }
+                WidenRow.widen(weight, start: (firstRow + j) * k + firstColumn, count: depth, into: row)
                 var kk = 0
                 while kk < depth {
-                    panel[kk &* columnTile &+ j] = source[kk]
+                    panel[kk &* columnTile &+ j] = row[kk]
                     kk &+= 1
                 }
             }

@@ -38,6 +38,14 @@ void minimax_matvec_rows_bf16(
 float minimax_stream_sum(const float *p, long count);
 #endif
 
+#ifndef MINIMAX_CKERNELS_PACK
+#define MINIMAX_CKERNELS_PACK
+/// A weight panel for the tiled fp32 kernel: panel[kk·32 + j] = w[j·k + first + kk] as fp32 for
+/// kk < depth, j < 32 (0 for j ≥ width ≤ 32). w: the panel's first weight row.
+void minimax_pack_panel_f32(const float *w, long k, long width, long first, long depth, float *panel);
+void minimax_pack_panel_bf16(const uint16_t *w, long k, long width, long first, long depth, float *panel);
+#endif
+
 #ifndef MINIMAX_CKERNELS_BF16_DOT
 #define MINIMAX_CKERNELS_BF16_DOT
 /// The bf16 × bf16 product on AVX512_BF16 `vdpbf16ps` (matmul_bf16.c). K is padded to an even
