@@ -8,8 +8,10 @@ Python client, one thread per concurrent stream).
         [--engines minimax,llama.cpp] [--json-out FILE]
 
 For each engine and each concurrency C, C client threads each send streaming completions back to
-back until `--requests` have finished in all; every request sends the same token ids as its prompt
-and asks for exactly `--max-tokens` greedy tokens (`ignore_eos`). Reported per run: aggregate
+back until `--requests` have finished in all; every request sends `--prompt-tokens` token ids (the
+same ids but for a first token that differs per request, so no engine can reuse a cached prefix;
+llama-server is also asked not to, `cache_prompt: false`) and asks for exactly `--max-tokens` greedy
+tokens (`ignore_eos`). Reported per run: aggregate
 generated tokens/s (all completion tokens ÷ wall time), time to first token p50/p95 and
 inter-token latency p50/p95 (gaps between streamed chunks), and the ratios the serving issue asks
 for: minimax at C=8 ÷ minimax at C=1, and minimax ÷ llama.cpp at each C.
@@ -110,7 +112,7 @@ def one_request(client, model, prompt, max_tokens):
     first, last, gaps, chunks = None, None, [], 0
     stream = client.completions.create(
         model=model, prompt=prompt, max_tokens=max_tokens, temperature=0, stream=True,
-        stream_options={"include_usage": True}, extra_body={"ignore_eos": True})
+        stream_options={"include_usage": True}, extra_body={"ignore_eos": True, "cache_prompt": False})
     usage = None
     for chunk in stream:
         now = time.perf_counter()
@@ -141,8 +143,10 @@ def load_run(base_url, model, prompt, max_tokens, concurrency, requests):
                 if remaining[0] == 0:
                     return
                 remaining[0] -= 1
+                index = remaining[0]
             try:
-                r = one_request(client, model, prompt, max_tokens)
+                # A different first token per request: no engine can reuse another request's prefix.
+                r = one_request(client, model, [32 + index % 200] + prompt[1:], max_tokens)
                 with lock:
                     results.append(r)
             except Exception as e:  # the run reports failures; it does not hide them
