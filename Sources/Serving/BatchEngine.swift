@@ -127,7 +127,8 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Checks a job against the model and the engine's limits; fills in `maxNewTokens` when unset.
+    /// Checks a job against the model and the engine's limits; fills in `maxNewTokens` when unset
+    /// (the room left in the context and in the KV budget).
     private func validate(_ job: inout GenerationJob) throws {
         let vocabulary = bundle.model.configuration.vocabularySize
         let prompt = job.promptIDs.count
@@ -136,7 +137,9 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
             throw ServiceError.invalidParameter(
                 name: "prompt", reason: "token \(i) has id \(job.promptIDs[i]), outside the vocabulary 0..<\(vocabulary)")
         }
-        let maxNew = job.stop.maxNewTokens ?? max(1, maxContext - prompt)
+        // Unset: as many as the context and the KV budget allow.
+        let room = min(maxContext, budget.maxTokensPerSequence) - prompt
+        let maxNew = job.stop.maxNewTokens ?? max(1, room)
         guard maxNew >= 1 else {
             throw ServiceError.invalidParameter(name: "max_tokens", reason: "must be at least 1, got \(maxNew)")
         }

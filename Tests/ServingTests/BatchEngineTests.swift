@@ -179,6 +179,9 @@ final class BatchEngineTests: XCTestCase {
         XCTAssertThrowsError(try small.submit(job(Array(repeating: 1, count: 500), sampling: g, maxTokens: 100, eos: []))) {
             XCTAssertEqual($0 as? ServiceError, .exceedsMemory(tokens: 600, budgetTokens: 512))
         }
+        // Without max_tokens a job gets the room the budget leaves (512 − 500 tokens), not the context's.
+        let unbounded = try small.submit(GenerationJob(promptIDs: Array(repeating: 1, count: 500)))
+        unbounded.cancel()
     }
 
     /// With room for three KV pages, four 300-token sequences cannot all stay: the newest is
