@@ -59,8 +59,9 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
 /// at a time, streaming text as it becomes safe to show (never half a UTF-8 character, a stop
 /// string or a tag).
 ///
-/// Call order: `generate(request, onDelta:)`; `onDelta` sees every piece of visible text and the
-/// parser's split of it, and returns false to stop early (Ctrl-C, a client that left).
+/// Call order: `generate(request, onDelta:, onToken:)`; `onToken` sees every sampled id (with or
+/// without a tokenizer), `onDelta` every piece of visible text and the parser's split of it; either
+/// returns false to stop early (Ctrl-C, a client that left).
 public struct TextGenerator {
     public let model: MiniMaxModel
     /// Without a tokenizer only token ids are produced (text stays empty).
@@ -72,7 +73,8 @@ public struct TextGenerator {
     }
 
     public func generate(
-        _ request: GenerationRequest, onDelta: (String, OutputDelta) -> Bool = { _, _ in true }
+        _ request: GenerationRequest, onDelta: (String, OutputDelta) -> Bool = { _, _ in true },
+        onToken: (Int) -> Bool = { _ in true }
     ) throws -> GenerationResult {
         let context = model.configuration.maxPositionEmbeddings
         guard !request.promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
@@ -90,14 +92,7 @@ public struct TextGenerator {
 
         let prefillStart = Date()
         // logits: [V] of the last prompt token
-        var logits: [Float] = []
-        var start = 0
-        while start < request.promptIDs.count {
-            let end = min(start + request.prefillChunk, request.promptIDs.count)
-            let chunk = try model.forward(Array(request.promptIDs[start..<end]), cache: &cache, lastTokenOnly: true)
-            if end == request.promptIDs.count { logits = chunk.data }
-            start = end
-        }
+        var logits = try model.prefill(request.promptIDs, cache: &cache, chunk: request.prefillChunk).data
         let prefillSeconds = Date().timeIntervalSince(prefillStart)
 
         let decodeStart = Date()
@@ -113,6 +108,7 @@ public struct TextGenerator {
         while true {
             let token = try sampler.sample(logits: logits)
             generated.append(token.id)
+            let wantsMore = onToken(token.id)
             // Ids the tokenizer does not know (a model's vocabulary is often padded past the
             // tokenizer's) produce no text.
             var piece = tokenizer?.token(of: token.id) == nil ? "" : try detokenizer?.append(token.id) ?? ""
@@ -126,7 +122,8 @@ public struct TextGenerator {
                 _ = emit(piece, finishing: true)
                 break
             }
-            if !emit(piece, finishing: false) {
+            let shown = emit(piece, finishing: false)
+            if !shown || !wantsMore {
                 finishReason = .stop
                 _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
                 break

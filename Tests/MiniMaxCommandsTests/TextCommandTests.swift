@@ -87,7 +87,7 @@ final class TextCommandTests: XCTestCase {
             (["generate", "--model", model.path, "--prompt", ""], "--prompt"),
             (["generate", "--model", model.path], "--prompt"),
             (["generate", "--model", model.path, "--prompt", "x", "--temperature", "-1"], "temperature"),
-            (["generate", "--model", model.path, "--prompt", "x", "--top-p", "1.5"], "topP"),
+            (["generate", "--model", model.path, "--prompt", "x", "--top-p", "1.5"], "--top-p 1.5"),
             (["generate", "--model", model.path, "--prompt", "x", "--max-tokens", "0"], "--max-tokens"),
             (["generate", "--model", model.path, "--ids", "1,100000"], "100000"),
             (["generate", "--model", model.path, "--prompt", "x", "--system", "s"], "--chat"),
