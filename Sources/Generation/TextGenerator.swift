@@ -8,6 +8,8 @@ public struct GenerationRequest: Sendable {
     /// [P] prompt token ids (already rendered with the chat template when chatting).
     public var promptIDs: [Int]
     public var sampling: SamplingParameters
+    /// Applied to the logits before each draw (none by default).
+    public var penalties: TokenPenalties
     public var stop: StopConditions
     /// The prompt already opened `<think>` (the parser then starts in reasoning).
     public var startsInsideThinking: Bool
@@ -15,11 +17,12 @@ public struct GenerationRequest: Sendable {
     public var prefillChunk: Int
 
     public init(
-        promptIDs: [Int], sampling: SamplingParameters = .greedy, stop: StopConditions = StopConditions(),
-        startsInsideThinking: Bool = false, prefillChunk: Int = 256
+        promptIDs: [Int], sampling: SamplingParameters = .greedy, penalties: TokenPenalties = TokenPenalties(),
+        stop: StopConditions = StopConditions(), startsInsideThinking: Bool = false, prefillChunk: Int = 256
     ) {
         self.promptIDs = promptIDs
         self.sampling = sampling
+        self.penalties = penalties
         self.stop = stop
         self.startsInsideThinking = startsInsideThinking
         self.prefillChunk = prefillChunk
@@ -85,6 +88,8 @@ public struct TextGenerator {
             throw GenerationError.invalidParameter(name: "prefillChunk", reason: "must be at least 1")
         }
         var sampler = try Sampler(parameters: request.sampling)
+        try request.penalties.validate()
+        var history = request.promptIDs, counts: [Int: Int] = [:]
         var stopper = try StopEvaluator(conditions: request.stop)
         var detokenizer = tokenizer.map { StreamingDetokenizer(tokenizer: $0, skipSpecialTokens: true) }
         var parser = AssistantOutputParser(startsInsideThinking: request.startsInsideThinking)
@@ -106,7 +111,16 @@ public struct TextGenerator {
             return piece.isEmpty && delta.isEmpty ? true : onDelta(piece, delta)
         }
         while true {
-            let token = try sampler.sample(logits: logits)
+            let token: SampledToken
+            if request.penalties.isNone {
+                token = try sampler.sample(logits: logits)
+            } else {
+                var penalized = logits
+                request.penalties.apply(&penalized, history: history, generatedCounts: counts)
+                token = try sampler.sample(logits: penalized)
+                history.append(token.id)
+                counts[token.id, default: 0] += 1
+            }
             generated.append(token.id)
             let wantsMore = onToken(token.id)
             // Ids the tokenizer does not know (a model's vocabulary is often padded past the

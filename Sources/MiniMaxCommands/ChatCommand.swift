@@ -57,7 +57,7 @@ struct ChatCommand: ParsableCommand {
             parameters.seed = sampling.seed &+ UInt64(turn)
             turn += 1
             let request = GenerationRequest(
-                promptIDs: prompt, sampling: parameters,
+                promptIDs: prompt, sampling: parameters, penalties: sampling.penalties,
                 stop: sampling.stopConditions(endOfSequence: loaded.defaults.endOfSequence))
             do {
                 let result = try generator.generate(request) { _, delta in

@@ -78,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
             promptIDs = try loaded.tokenizer!.encode(text ?? "")
         }
         let request = GenerationRequest(
-            promptIDs: promptIDs, sampling: sampling.parameters(defaults: loaded.defaults),
+            promptIDs: promptIDs, sampling: sampling.parameters(defaults: loaded.defaults), penalties: sampling.penalties,
             stop: sampling.stopConditions(endOfSequence: loaded.defaults.endOfSequence))
         let generator = TextGenerator(model: loaded.model, tokenizer: loaded.tokenizer)
         // Without a tokenizer the output is the generated ids, comma-separated like --ids.

@@ -32,11 +32,24 @@ struct SamplingOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Stop after K consecutive tokens each sampled with probability > 0.99 (off by default).")
     var repetitionGuard: Int?
 
+    @Option(name: .long, parsing: .unconditional, help: "OpenAI's presence penalty in [-2, 2]: subtracted once from the logit of every token already generated (as the server's).")
+    var presencePenalty: Double = 0
+
+    @Option(name: .long, parsing: .unconditional, help: "OpenAI's frequency penalty in [-2, 2]: subtracted per occurrence from the logit of every token already generated (as the server's).")
+    var frequencyPenalty: Double = 0
+
+    @Option(name: .long, parsing: .unconditional, help: "llama.cpp's repetition penalty (> 0, 1 = off): the logits of tokens among the last --repeat-last-n of prompt and output are divided by it (multiplied when negative).")
+    var repeatPenalty: Double = 1
+
+    @Option(name: .long, parsing: .unconditional, help: "Tokens --repeat-penalty looks back over.")
+    var repeatLastN: Int = 64
+
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
         if let k = repetitionGuard, k < 1 { throw ValidationError("--repetition-guard must be at least 1, got \(k)") }
         do {
             try parameters(defaults: GenerationDefaults()).validate()
+            try penalties.validate()
         } catch SamplingError.invalidParameter(let name, let value, let reason) {
             throw ValidationError("\(Self.flag(for: name)) \(value): \(reason)")
         }
@@ -44,7 +57,11 @@ struct SamplingOptions: ParsableArguments {
 
     /// The flag that sets a `SamplingParameters` field, for messages.
     static func flag(for parameter: String) -> String {
-        let flags = ["temperature": "--temperature", "topK": "--top-k", "topP": "--top-p", "minP": "--min-p"]
+        let flags = [
+            "temperature": "--temperature", "topK": "--top-k", "topP": "--top-p", "minP": "--min-p",
+            "presencePenalty": "--presence-penalty", "frequencyPenalty": "--frequency-penalty",
+            "repetitionPenalty": "--repeat-penalty", "repetitionWindow": "--repeat-last-n",
+        ]
         return flags[parameter] ?? parameter
     }
 
@@ -52,6 +69,10 @@ struct SamplingOptions: ParsableArguments {
         SamplingParameters(
             temperature: temperature ?? defaults.temperature, topK: topK ?? defaults.topK,
             topP: topP ?? defaults.topP, minP: minP ?? 0, seed: seed)
+    }
+
+    var penalties: TokenPenalties {
+        TokenPenalties(presence: presencePenalty, frequency: frequencyPenalty, repetition: repeatPenalty, repetitionWindow: repeatLastN)
     }
 
     func stopConditions(endOfSequence: Set<Int>) -> StopConditions {

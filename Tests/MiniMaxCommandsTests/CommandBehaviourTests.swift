@@ -71,6 +71,9 @@ final class CommandBehaviourTests: XCTestCase {
         let cases: [(String, String, String)] = [
             ("--top-p", "2.0", "--top-p 2.0: must be in (0, 1]"), ("--top-k", "-1", "--top-k -1"),
             ("--min-p", "1.5", "--min-p 1.5"), ("--temperature", "-1", "--temperature -1.0"),
+            ("--presence-penalty", "3", "--presence-penalty 3.0: must be in [-2, 2]"),
+            ("--frequency-penalty", "-2.5", "--frequency-penalty -2.5"), ("--repeat-penalty", "0", "--repeat-penalty 0.0"),
+            ("--repeat-last-n", "-1", "--repeat-last-n -1"),
         ]
         for (flag, value, needle) in cases {
             let result = try run(["generate", "--model", model.path, "--prompt", "x", flag, value])

@@ -53,6 +53,17 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertFalse(result.output.contains("tokens/s"), "progress stays off stdout")
     }
 
+    /// The penalty flags reach the sampler: greedy output changes under each, and not at neutral values.
+    func testPenaltyFlagsChangeGreedyOutput() throws {
+        let model = try makeModel()
+        let common = ["generate", "--model", model.path, "--prompt", "Hello", "--max-tokens", "24", "--temperature", "0", "--json"]
+        let plain = try tokenIDs(try runCommand(common, in: dir))
+        XCTAssertEqual(try tokenIDs(try runCommand(common + ["--repeat-penalty", "1", "--presence-penalty", "0"], in: dir)), plain)
+        for flags in [["--frequency-penalty", "2"], ["--presence-penalty", "2"], ["--repeat-penalty", "3"]] {
+            XCTAssertNotEqual(try tokenIDs(try runCommand(common + flags, in: dir)), plain, "\(flags)")
+        }
+    }
+
     /// Ctrl-C stops the output cleanly and exits 130 (without the handler SIGINT would end the
     /// test process).
     func testInterruptExitsWith130() throws {

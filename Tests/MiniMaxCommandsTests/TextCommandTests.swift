@@ -13,7 +13,7 @@ final class TextCommandTests: XCTestCase {
     /// Runs the command with stdout redirected to a file; returns (exit code, stdout, error message).
     func run(_ arguments: [String]) throws -> (code: Int32, output: String, message: String) {
         let capture = dir.appendingPathComponent("stdout-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: capture.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: capture.path, contents: nil)
         let handle = try FileHandle(forWritingTo: capture)
         fflush(stdout)
         let saved = dup(STDOUT_FILENO)
