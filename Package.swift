@@ -45,13 +45,15 @@ let package = Package(
             swiftSettings: numericSettings),
         .target(name: "Tokenization", swiftSettings: coreSettings),
         .target(name: "ChatFormat", swiftSettings: coreSettings),
-        .target(name: "Generation", dependencies: ["MiniMax", "Kernels", "Tokenization"], swiftSettings: coreSettings),
+        .target(
+            name: "Generation", dependencies: ["MiniMax", "Kernels", "Tensors", "Tokenization"], swiftSettings: coreSettings),
         // The batched engine and its scheduler (continuous batching); used by the server and by RL rollouts.
         .target(
             name: "Serving",
             dependencies: [
                 "MiniMax", "Generation", "Tokenization", "Tensors", "Kernels",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: coreSettings),
         // The OpenAI-compatible HTTP layer around any GenerationService.
@@ -69,6 +71,7 @@ let package = Package(
             name: "MiniMaxCommands",
             dependencies: [
                 "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving", "OpenAIServer",
+                "Kernels", "SafeTensors", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,15 +87,16 @@ let package = Package(
             name: "TensorsTests", dependencies: ["Tensors", "TestSupport"],
             swiftSettings: coreSettings),
         .testTarget(
-            name: "KernelsTests", dependencies: ["Kernels", "TestSupport"],
+            name: "KernelsTests", dependencies: ["Kernels", "Tensors", "TestSupport"],
             swiftSettings: coreSettings),
         .testTarget(
-            name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"],
+            name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensors", "TestSupport"],
             swiftSettings: coreSettings),
         // Counts heap allocations in the test process (interposes malloc; Linux/glibc only).
         .target(name: "AllocationCounting", path: "Tests/AllocationCounting"),
         .testTarget(
-            name: "MiniMaxTests", dependencies: ["MiniMax", "TestSupport", "AllocationCounting"],
+            name: "MiniMaxTests",
+            dependencies: ["MiniMax", "Kernels", "SafeTensors", "Tensors", "TestSupport", "AllocationCounting"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
@@ -109,12 +113,19 @@ let package = Package(
         .testTarget(
             name: "OpenAIServerTests",
             dependencies: [
-                "OpenAIServer", "Serving", "MiniMax", "Generation", "TestSupport",
+                "OpenAIServer", "Serving", "MiniMax", "Generation", "Tokenization", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: coreSettings),
         .testTarget(
-            name: "MiniMaxCommandsTests", dependencies: ["MiniMaxCommands", "MiniMax", "TestSupport"],
+            name: "MiniMaxCommandsTests",
+            dependencies: [
+                "MiniMaxCommands", "MiniMax", "Tensors", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: coreSettings),
     ],
     swiftLanguageModes: [.v5]

@@ -1,18 +1,13 @@
+import Tensors
+
 /// xoshiro256** seeded through SplitMix64: a small generator whose output depends only on the
 /// seed (no platform RNG), so the same seed samples the same tokens everywhere.
 public struct SeededRandomGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
-        var splitMix = seed
-        func nextSplitMix() -> UInt64 {
-            splitMix &+= 0x9E37_79B9_7F4A_7C15
-            var z = splitMix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix())
+        var splitMix = SplitMix64(seed: seed)
+        state = (splitMix.next(), splitMix.next(), splitMix.next(), splitMix.next())
     }
 
     public mutating func next() -> UInt64 {

@@ -8,6 +8,8 @@ public struct GenerationRequest: Sendable {
     /// [P] prompt token ids (already rendered with the chat template when chatting).
     public var promptIDs: [Int]
     public var sampling: SamplingParameters
+    /// Applied to the logits before each draw (none by default).
+    public var penalties: TokenPenalties
     public var stop: StopConditions
     /// The prompt already opened `<think>` (the parser then starts in reasoning).
     public var startsInsideThinking: Bool
@@ -15,11 +17,12 @@ public struct GenerationRequest: Sendable {
     public var prefillChunk: Int
 
     public init(
-        promptIDs: [Int], sampling: SamplingParameters = .greedy, stop: StopConditions = StopConditions(),
-        startsInsideThinking: Bool = false, prefillChunk: Int = 256
+        promptIDs: [Int], sampling: SamplingParameters = .greedy, penalties: TokenPenalties = TokenPenalties(),
+        stop: StopConditions = StopConditions(), startsInsideThinking: Bool = false, prefillChunk: Int = 256
     ) {
         self.promptIDs = promptIDs
         self.sampling = sampling
+        self.penalties = penalties
         self.stop = stop
         self.startsInsideThinking = startsInsideThinking
         self.prefillChunk = prefillChunk
@@ -59,8 +62,9 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
 /// at a time, streaming text as it becomes safe to show (never half a UTF-8 character, a stop
 /// string or a tag).
 ///
-/// Call order: `generate(request, onDelta:)`; `onDelta` sees every piece of visible text and the
-/// parser's split of it, and returns false to stop early (Ctrl-C, a client that left).
+/// Call order: `generate(request, onDelta:, onToken:)`; `onToken` sees every sampled id (with or
+/// without a tokenizer), `onDelta` every piece of visible text and the parser's split of it; either
+/// returns false to stop early (Ctrl-C, a client that left).
 public struct TextGenerator {
     public let model: MiniMaxModel
     /// Without a tokenizer only token ids are produced (text stays empty).
@@ -72,7 +76,8 @@ public struct TextGenerator {
     }
 
     public func generate(
-        _ request: GenerationRequest, onDelta: (String, OutputDelta) -> Bool = { _, _ in true }
+        _ request: GenerationRequest, onDelta: (String, OutputDelta) -> Bool = { _, _ in true },
+        onToken: (Int) -> Bool = { _ in true }
     ) throws -> GenerationResult {
         let context = model.configuration.maxPositionEmbeddings
         guard !request.promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
@@ -83,6 +88,8 @@ public struct TextGenerator {
             throw GenerationError.invalidParameter(name: "prefillChunk", reason: "must be at least 1")
         }
         var sampler = try Sampler(parameters: request.sampling)
+        try request.penalties.validate()
+        var history = request.promptIDs, counts: [Int: Int] = [:]
         var stopper = try StopEvaluator(conditions: request.stop)
         var detokenizer = tokenizer.map { StreamingDetokenizer(tokenizer: $0, skipSpecialTokens: true) }
         var parser = AssistantOutputParser(startsInsideThinking: request.startsInsideThinking)
@@ -90,14 +97,7 @@ public struct TextGenerator {
 
         let prefillStart = Date()
         // logits: [V] of the last prompt token
-        var logits: [Float] = []
-        var start = 0
-        while start < request.promptIDs.count {
-            let end = min(start + request.prefillChunk, request.promptIDs.count)
-            let chunk = try model.forward(Array(request.promptIDs[start..<end]), cache: &cache, lastTokenOnly: true)
-            if end == request.promptIDs.count { logits = chunk.data }
-            start = end
-        }
+        var logits = try model.prefill(request.promptIDs, cache: &cache, chunk: request.prefillChunk).data
         let prefillSeconds = Date().timeIntervalSince(prefillStart)
 
         let decodeStart = Date()
@@ -111,8 +111,18 @@ public struct TextGenerator {
             return piece.isEmpty && delta.isEmpty ? true : onDelta(piece, delta)
         }
         while true {
-            let token = try sampler.sample(logits: logits)
+            let token: SampledToken
+            if request.penalties.isNone {
+                token = try sampler.sample(logits: logits)
+            } else {
+                var penalized = logits
+                request.penalties.apply(&penalized, history: history, generatedCounts: counts)
+                token = try sampler.sample(logits: penalized)
+                history.append(token.id)
+                counts[token.id, default: 0] += 1
+            }
             generated.append(token.id)
+            let wantsMore = onToken(token.id)
             // Ids the tokenizer does not know (a model's vocabulary is often padded past the
             // tokenizer's) produce no text.
             var piece = tokenizer?.token(of: token.id) == nil ? "" : try detokenizer?.append(token.id) ?? ""
@@ -126,7 +136,8 @@ public struct TextGenerator {
                 _ = emit(piece, finishing: true)
                 break
             }
-            if !emit(piece, finishing: false) {
+            let shown = emit(piece, finishing: false)
+            if !shown || !wantsMore {
                 finishReason = .stop
                 _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
                 break

@@ -55,6 +55,10 @@ public struct Configuration: Sendable, Equatable {
 extension Configuration {
     /// Reads and validates `config.json` in `directory`.
     public static func load(directory: URL) throws -> Configuration {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ConfigurationError.notADirectory(path: directory.path)
+        }
         let url = directory.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ConfigurationError.missingFile(path: url.path)

@@ -15,7 +15,7 @@ public enum RandomCheckpointWriter {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(configuration), to: directory.appendingPathComponent("config.json"))
         var tensors: [(name: String, tensor: TensorView)] = []
-        var state = seed
+        var random = SplitMix64(seed: seed)
         for (name, shape) in ExpectedTensors(configuration: configuration, available: []).all {
             let count = shape.reduce(1, *)
             let isNorm = shape.count == 1
@@ -23,12 +23,7 @@ public enum RandomCheckpointWriter {
             let amplitude = isNorm ? 0.1 : (name == TensorNames.embedding ? 1 : scale / fanIn.squareRoot())
             var values = [Float](repeating: 0, count: count)
             for i in 0..<count {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                z ^= z >> 31
-                let uniform = Float(z >> 40) / Float(1 << 24) * 2 - 1
+                let uniform = random.nextSignedUnitFloat()
                 values[i] = (isNorm ? 1 : 0) + amplitude * uniform * (3 as Float).squareRoot()
             }
             tensors.append((name, TensorView.owned(values, shape: shape, dtype: dtype)))

@@ -20,4 +20,12 @@ extension ModelWeights {
         }
         return total
     }
+
+    /// Bytes of every weight (the whole embedding, all experts): what the model holds in memory.
+    public func byteCount(configuration c: Configuration) -> Int {
+        let embeddingRow = embedding.byteCount / max(embedding.shape[0], 1)
+        // bytesReadPerToken counts one embedding row and the LM head (the embedding when tied).
+        return bytesReadPerToken(expertsPerToken: c.expertCount) - embeddingRow
+            + (c.tieWordEmbeddings ? 0 : embedding.byteCount)
+    }
 }

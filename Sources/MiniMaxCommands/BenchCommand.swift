@@ -12,19 +12,19 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Option(name: .long, help: "Prompt lengths to prefill, comma-separated.")
+    @Option(name: .long, parsing: .unconditional, help: "Prompt lengths to prefill, comma-separated.")
     var promptTokens: String = "512"
 
-    @Option(name: .long, help: "Tokens to decode after the first prompt and after each --context.")
+    @Option(name: .long, parsing: .unconditional, help: "Tokens to decode after the first prompt and after each --context.")
     var decodeTokens: Int = 128
 
-    @Option(name: .long, help: "Context lengths after which to time decoding, comma-separated (e.g. 1024,32768).")
+    @Option(name: .long, parsing: .unconditional, help: "Context lengths after which to time decoding, comma-separated (e.g. 1024,32768).")
     var context: String?
 
-    @Option(name: .long, help: "Tokens per forward call while prefilling.")
+    @Option(name: .long, parsing: .unconditional, help: "Tokens per forward call while prefilling.")
     var prefillChunk: Int = 2048
 
-    @Option(name: .long, help: "Also time batched decoding: N sequences (each after the first prompt) decoding together, comma-separated (e.g. 1,8,32).")
+    @Option(name: .long, parsing: .unconditional, help: "Also time batched decoding: N sequences (each after the first prompt) decoding together, comma-separated (e.g. 1,8,32).")
     var batch: String?
 
     @Flag(name: .long, help: "Skip the streaming-read bandwidth measurement.")
@@ -39,8 +39,11 @@ struct BenchCommand: ParsableCommand {
         guard try parseTokenIDs(promptTokens, option: "--prompt-tokens").allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--prompt-tokens: every length must be at least 1")
         }
-        if let context, try !parseTokenIDs(context, option: "--context").allSatisfy({ $0 >= 1 }) {
-            throw ValidationError("--context: every length must be at least 1")
+        if let context {
+            let longestPrompt = try parseTokenIDs(promptTokens, option: "--prompt-tokens").max() ?? 0
+            for n in try parseTokenIDs(context, option: "--context") where n < longestPrompt {
+                throw ValidationError("--context \(n) is shorter than the --prompt-tokens \(longestPrompt): a context is the prompt length after which decoding is timed, at least the prompts' (decoding after the first prompt is always timed)")
+            }
         }
         if let batch, try !parseTokenIDs(batch, option: "--batch").allSatisfy({ (1...4096).contains($0) }) {
             throw ValidationError("--batch: every batch size must be between 1 and 4096")
@@ -58,6 +61,8 @@ struct BenchCommand: ParsableCommand {
         /// "exact" or "bf16" (`--precision`).
         var precision: String
         var weight_bytes_per_token: Int
+        /// Every weight of the model (what it holds in memory).
+        var weight_bytes: Int
         var streaming_read_gb_per_s: Double?
         var prefill: [Prefill] = []
         var decode: [Decode] = []
@@ -68,17 +73,18 @@ struct BenchCommand: ParsableCommand {
         var decode_bandwidth_fraction: Double?
         var prefill_seconds_by_part: [String: Double] = [:]
         var decode_seconds_by_part: [String: Double] = [:]
+        /// The process's peak resident memory (ru_maxrss) before the streaming-read measurement,
+        /// whose 1 GiB buffer would otherwise dominate small models: weights, caches, scratch.
         var peak_resident_bytes: Int = 0
     }
 
     func run() throws {
-        if let threads = options.threads { Parallel.threadCount = threads }
-        let model = try MiniMaxModel.load(directory: options.directory, precision: options.precision)
+        let model = try options.loadModel()
         let c = model.configuration
         var report = Report(
             model: options.directory.lastPathComponent, threads: Parallel.threadCount,
-            precision: options.precision.rawValue, weight_bytes_per_token: model.weights.bytesReadPerToken(expertsPerToken: c.expertsPerToken))
-        if !skipBandwidth { report.streaming_read_gb_per_s = MemoryBandwidth.measureStreamingRead() / 1e9 }
+            precision: options.precision.rawValue, weight_bytes_per_token: model.weights.bytesReadPerToken(expertsPerToken: c.expertsPerToken),
+            weight_bytes: model.weights.byteCount(configuration: c))
         let profile = ForwardProfile()
         model.profile = profile
 
@@ -110,7 +116,6 @@ struct BenchCommand: ParsableCommand {
             report.decode.append(d)
             report.decode_seconds_by_part = named(profile.seconds)
             report.decode_bandwidth_gb_per_s = Double(report.weight_bytes_per_token) * d.tokens_per_second / 1e9
-            report.decode_bandwidth_fraction = report.streaming_read_gb_per_s.map { report.decode_bandwidth_gb_per_s / $0 }
         }
         model.profile = nil
         for n in try context.map({ try parseTokenIDs($0, option: "--context") }) ?? [] {
@@ -119,6 +124,12 @@ struct BenchCommand: ParsableCommand {
             report.decode.append(try decode(model, &cache, context: n))
         }
         report.peak_resident_bytes = peakResidentBytes()
+        if !skipBandwidth {
+            report.streaming_read_gb_per_s = MemoryBandwidth.measureStreamingRead() / 1e9
+            if !report.decode.isEmpty {
+                report.decode_bandwidth_fraction = report.streaming_read_gb_per_s.map { report.decode_bandwidth_gb_per_s / $0 }
+            }
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -138,12 +149,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func prefill(_ model: MiniMaxModel, _ ids: [Int], _ cache: inout ModelCache) throws {
-        var start = 0
-        while start < ids.count {
-            let end = min(start + prefillChunk, ids.count)
-            _ = try model.forward(Array(ids[start..<end]), cache: &cache, lastTokenOnly: true)
-            start = end
-        }
+        _ = try model.prefill(ids, cache: &cache, chunk: prefillChunk)
     }
 
     /// Greedy decoding of `decodeTokens` tokens from `cache`.
@@ -203,7 +209,8 @@ struct BenchCommand: ParsableCommand {
                 .map { String(format: "%@ %.0f%%", $0.key, total > 0 ? $0.value / total * 100 : 0) }
             lines.append("\(title) time: " + split.joined(separator: ", "))
         }
-        lines.append(String(format: "peak resident memory    %8.1f MB", Double(r.peak_resident_bytes) / 1e6))
+        lines.append(String(format: "weights                 %8.1f MB", Double(r.weight_bytes) / 1e6))
+        lines.append(String(format: "process peak resident   %8.1f MB  (weights, caches, scratch and the runtime; the bandwidth probe's buffer excluded)", Double(r.peak_resident_bytes) / 1e6))
         return lines.joined(separator: "\n")
     }
 }

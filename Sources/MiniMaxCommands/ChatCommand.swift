@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChatFormat
-import Dispatch
 import Foundation
 import Generation
 import Tokenization
@@ -25,27 +24,30 @@ struct ChatCommand: ParsableCommand {
         let loaded = try ModelBundle(options, requireTokenizer: true)
         guard let tokenizer = loaded.tokenizer else { return }
         let generator = TextGenerator(model: loaded.model, tokenizer: tokenizer)
-        let interrupt = InterruptFlag()
-        signal(SIGINT, SIG_IGN)
-        let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        signalSource.setEventHandler { interrupt.raise() }
-        signalSource.resume()
-        defer { signalSource.cancel(); signal(SIGINT, SIG_DFL) }
+        let interrupt = InterruptWatch()
+        defer { interrupt.stop() }
 
         let styled = isatty(STDOUT_FILENO) != 0
+        // Piped input is not echoed by a terminal: echo it, or each answer would follow the "> "
+        // of the next prompt with nothing between them.
+        let echoInput = isatty(STDIN_FILENO) == 0
         let dim = styled ? "\u{1B}[2m" : "", reset = styled ? "\u{1B}[0m" : ""
         var history: [ChatMessage] = system.map { [.system($0)] } ?? []
         var turn = 0
         printError("chatting with \(loaded.directory.lastPathComponent); /reset clears the history, /exit or Ctrl-D quits")
         while true {
-            FileHandle.standardOutput.write(Data("> ".utf8))
-            guard let line = readLine() else { break }
+            writeOutput("> ")
+            guard let line = readLine() else {
+                if echoInput { writeOutput("\n") }
+                break
+            }
+            if echoInput { writeOutput(line + "\n") }
             let input = line.trimmingCharacters(in: .whitespaces)
             if input.isEmpty { continue }
             if input == "/exit" || input == "/quit" { break }
             if input == "/reset" {
                 history = system.map { [.system($0)] } ?? []
-                print("(history cleared)")
+                writeOutput("(history cleared)\n")
                 continue
             }
             history.append(.user(input))
@@ -55,7 +57,7 @@ struct ChatCommand: ParsableCommand {
             parameters.seed = sampling.seed &+ UInt64(turn)
             turn += 1
             let request = GenerationRequest(
-                promptIDs: prompt, sampling: parameters,
+                promptIDs: prompt, sampling: parameters, penalties: sampling.penalties,
                 stop: sampling.stopConditions(endOfSequence: loaded.defaults.endOfSequence))
             do {
                 let result = try generator.generate(request) { _, delta in
@@ -64,10 +66,10 @@ struct ChatCommand: ParsableCommand {
                     out += delta.content
                     for call in delta.toolCalls { out += "\n[tool call] \(call.name)(\(call.argumentsJSON))" }
                     for bad in delta.malformedToolCalls { out += "\n[malformed tool call: \(bad.reason)] \(bad.line)" }
-                    FileHandle.standardOutput.write(Data(out.utf8))
+                    writeOutput(out)
                     return !interrupt.isRaised
                 }
-                print(interrupt.isRaised ? "\n(stopped)" : "")
+                writeOutput(interrupt.isRaised ? "\n(stopped)\n" : "\n")
                 history.append(.assistant(result.parsed.content))
             } catch {
                 printError("error: \(error)")
@@ -75,14 +77,4 @@ struct ChatCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// Set from the SIGINT handler, read by the generation loop.
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
-
-    func raise() { lock.lock(); raised = true; lock.unlock() }
-    func clear() { lock.lock(); raised = false; lock.unlock() }
-    var isRaised: Bool { lock.lock(); defer { lock.unlock() }; return raised }
 }

@@ -12,11 +12,14 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .long, help: "Model directory (config.json, optionally an index and shards).")
     var model: String
 
+    func validate() throws { try checkModelDirectory(model) }
+
     func run() throws {
         let directory = URL(fileURLWithPath: model)
         let configuration = try Configuration.load(directory: directory)
-        print(Self.describe(configuration))
-        print(try Self.describeTensors(configuration, directory: directory))
+        // The whole report or only the error: half a report would read as a healthy checkpoint.
+        let report = Self.describe(configuration) + "\n" + (try Self.describeTensors(configuration, directory: directory))
+        writeOutput(report + "\n")
     }
 
     static func describe(_ c: Configuration) -> String {
@@ -59,6 +62,14 @@ struct InspectCommand: ParsableCommand {
         if value >= 1e6 { return String(format: "%.2fM", value / 1e6) }
         if value >= 1e3 { return String(format: "%.1fK", value / 1e3) }
         return "\(n)"
+    }
+
+    /// "1.2 GB", "340.0 MB", "12.0 KB".
+    static func bytes(_ n: Int) -> String {
+        let value = Double(n)
+        if value >= 1e9 { return String(format: "%.1f GB", value / 1e9) }
+        if value >= 1e6 { return String(format: "%.1f MB", value / 1e6) }
+        return String(format: "%.1f KB", value / 1e3)
     }
 
     static func describeTensors(_ c: Configuration, directory: URL) throws -> String {

@@ -8,19 +8,29 @@ struct KernelBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-kernels", abstract: "Measure matrix-product GFLOP/s and matrix-vector GB/s per weight dtype.")
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     @Option(name: .long, help: "Products to time as T,K,N triples separated by ';'.")
     var shapes: String = "512,1024,1536;512,1536,1024;2048,2048,2048"
 
-    func run() throws {
-        if let threads { Parallel.threadCount = threads }
-        let triples = try shapes.split(separator: ";").map { triple -> [Int] in
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        _ = try triples()
+    }
+
+    /// `--shapes` as [T, K, N] triples of positive sizes.
+    func triples() throws -> [[Int]] {
+        try shapes.split(separator: ";").map { triple -> [Int] in
             let values = triple.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard values.count == 3, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--shapes: '\(triple)' is not T,K,N") }
             return values
         }
+    }
+
+    func run() throws {
+        if let threads { Parallel.threadCount = threads }
+        let triples = try triples()
         print("threads \(Parallel.threadCount)")
         for dtype in [DType.float32, .bfloat16] {
             for shape in triples {

@@ -12,23 +12,23 @@ struct LogitsCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Option(name: .long, help: "Comma-separated token ids, e.g. 3,17,42.")
+    @Option(name: .long, parsing: .unconditional, help: "Comma-separated token ids, e.g. 3,17,42.")
     var ids: String
 
     @Option(name: .long, help: "Output .npy file (float32).")
     var out: String
 
-    @Option(name: .long, help: "Feed the ids N at a time through the cache (1 = token-by-token decoding).")
+    @Option(name: .long, parsing: .unconditional, help: "Feed the ids N at a time through the cache (1 = token-by-token decoding).")
     var chunk: Int?
 
     func validate() throws {
+        _ = try parseTokenIDs(ids)
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1, got \(chunk)") }
     }
 
     func run() throws {
         let tokenIDs = try parseTokenIDs(ids)
-        if let threads = options.threads { Parallel.threadCount = threads }
-        let model = try MiniMaxModel.load(directory: options.directory, precision: options.precision)
+        let model = try options.loadModel()
         let logits = try Self.logits(model: model, ids: tokenIDs, chunk: chunk)
         try NumPyFile.write(logits.data, shape: [logits.rows, logits.cols], to: URL(fileURLWithPath: out))
     }
@@ -36,14 +36,6 @@ struct LogitsCommand: ParsableCommand {
     /// Runs `ids` in one pass, or `chunk` at a time through one cache.
     static func logits(model: MiniMaxModel, ids: [Int], chunk: Int?) throws -> Matrix {
         var cache = model.makeCache()
-        let step = chunk ?? ids.count
-        var parts: [Matrix] = []
-        var start = 0
-        while start < ids.count {
-            let end = min(start + step, ids.count)
-            parts.append(try model.forward(Array(ids[start..<end]), cache: &cache))
-            start = end
-        }
-        return Matrix.stacking(parts)
+        return try model.prefill(ids, cache: &cache, chunk: chunk ?? ids.count, lastTokenOnly: false)
     }
 }

@@ -5,6 +5,7 @@ public struct MiniMaxCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "minimax",
         abstract: "Run, inspect and serve MiniMax-M1 family models on the CPU.",
+        version: MiniMaxCommand.version,
         subcommands: MiniMaxCommand.allSubcommands
     )
 

@@ -26,16 +26,33 @@ struct RandomModelCommand: ParsableCommand {
     @Option(name: .long, help: "Weight dtype: float32, bfloat16 or float16.")
     var dtype: String = "float32"
 
-    @Option(name: .long, help: "Random seed.")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
     @Flag(name: .long, help: "Do not write a byte-level tokenizer beside the weights.")
     var noTokenizer = false
 
-    func run() throws {
-        guard let storage = DType(rawValue: dtype) else {
+    /// Files this command writes; an existing directory holding anything else is not overwritten.
+    static let writtenFiles: Set<String> = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+
+    func validate() throws {
+        guard DType(rawValue: dtype) != nil else {
             throw ValidationError("--dtype must be float32, bfloat16 or float16, got '\(dtype)'")
         }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw ValidationError("--out: \(out) exists and is a file; give a directory to create (or one this command wrote, to overwrite)")
+        }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        let foreign = contents.filter { !Self.writtenFiles.contains($0) && !$0.hasPrefix(".") }.sorted()
+        if !foreign.isEmpty {
+            throw ValidationError("--out: \(out) holds files random-model does not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")); give a new or empty directory")
+        }
+    }
+
+    func run() throws {
+        let storage = DType(rawValue: dtype)!
         let configuration: Configuration
         if let config {
             let url = URL(fileURLWithPath: config)
@@ -50,8 +67,13 @@ struct RandomModelCommand: ParsableCommand {
         try RandomCheckpointWriter.write(configuration, to: directory, dtype: storage, seed: seed)
         if configuration.vocabularySize >= 256 + ByteTokenizerFiles.specialTokens.count && !noTokenizer {
             try ByteTokenizerFiles.write(to: directory, vocabularySize: configuration.vocabularySize)
+        } else {
+            // An earlier run's tokenizer would not match this vocabulary.
+            for name in ["tokenizer.json", "tokenizer_config.json"] {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            }
         }
-        print("wrote \(out): \(InspectCommand.layerPlan(configuration.layerKinds)); \(InspectCommand.format(ParameterCount(configuration).total)) parameters")
+        writeOutput("wrote \(out): \(InspectCommand.layerPlan(configuration.layerKinds)); \(InspectCommand.format(ParameterCount(configuration).total)) parameters\n")
     }
 
     /// Shapes from the issues: `tiny` for examples; the benchmark models of the speed work.

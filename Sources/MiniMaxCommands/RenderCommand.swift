@@ -19,19 +19,24 @@ struct RenderCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave out the trailing assistant turn opener.")
     var noGenerationPrompt = false
 
+    func validate() throws { try checkModelDirectory(model) }
+
     func run() throws {
-        let conversation = try ChatMessage.decodeList(from: try Self.read(messages, option: "--messages"))
-        let toolList = try tools.map { try ChatTool.decodeList(from: try Self.read($0, option: "--tools")) } ?? []
+        let conversation = try Self.decode(messages, option: "--messages") { try ChatMessage.decodeList(from: $0) }
+        let toolList = try tools.map { path in try Self.decode(path, option: "--tools") { try ChatTool.decodeList(from: $0) } } ?? []
         Self.warnIfTemplateDiffers(directory: URL(fileURLWithPath: model))
         let text = try ChatTemplate.render(messages: conversation, tools: toolList, addGenerationPrompt: !noGenerationPrompt)
-        FileHandle.standardOutput.write(Data(text.utf8))
+        writeOutput(text)
     }
 
-    static func read(_ path: String, option: String) throws -> Data {
+    /// Reads `path` and decodes it, naming the file in every error.
+    static func decode<T>(_ path: String, option: String, _ body: (Data) throws -> T) throws -> T {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("\(option): cannot read \(path)")
+            throw CommandFailure("\(option): cannot read \(path)")
         }
-        return data
+        do { return try body(data) } catch let error as ChatFormatError {
+            throw CommandFailure("\(option): \(path): \(error)")
+        }
     }
 
     /// This engine renders the official M1 template natively; say so when a model ships another.

@@ -18,7 +18,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "Address to listen on. Anything but loopback needs an API key (or --insecure-no-auth).")
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: "Port to listen on.")
+    @Option(name: .long, parsing: .unconditional, help: "Port to listen on.")
     var port = 8080
 
     @Option(name: .long, help: "Require 'Authorization: Bearer KEY' on every route but /health.")
@@ -30,22 +30,22 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "The model name clients use (default: the model directory's name).")
     var servedModelName: String?
 
-    @Option(name: .long, help: "Sequences generated at once (continuous batching).")
+    @Option(name: .long, parsing: .unconditional, help: "Sequences generated at once (continuous batching).")
     var maxBatch = EngineOptions().maxBatch
 
-    @Option(name: .long, help: "Requests waiting beyond the running ones; more get 503.")
+    @Option(name: .long, parsing: .unconditional, help: "Requests waiting beyond the running ones; more get 503.")
     var maxQueue = EngineOptions().maxQueue
 
-    @Option(name: .long, help: "Most tokens (prompt + generated) per request (default: the model's maximum).")
+    @Option(name: .long, parsing: .unconditional, help: "Most tokens (prompt + generated) per request (default: the model's maximum).")
     var maxContext: Int?
 
-    @Option(name: .long, help: "Most prompt tokens prefilled per engine step.")
+    @Option(name: .long, parsing: .unconditional, help: "Most prompt tokens prefilled per engine step.")
     var prefillChunk = EngineOptions().prefillChunk
 
-    @Option(name: .long, help: "Tokens of softmax-attention KV memory for all requests together (default: a quarter of RAM).")
+    @Option(name: .long, parsing: .unconditional, help: "Tokens of softmax-attention KV memory for all requests together (default: a quarter of RAM).")
     var kvMemory: Int?
 
-    @Option(name: .long, help: "Largest request body in bytes (larger: 413).")
+    @Option(name: .long, parsing: .unconditional, help: "Largest request body in bytes (larger: 413).")
     var maxBodyBytes = ServerOptions().maxBodyBytes
 
     @Flag(name: .long, help: "Allow a non-loopback --host without an API key.")

@@ -35,9 +35,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard mapping.size >= 8 else {
             throw SafeTensorsError.truncated(path: path, reason: "\(mapping.size) bytes, shorter than the 8-byte header length")
         }
-        let headerLength = Int(truncatingIfNeeded: mapping.bytes.loadUnaligned(as: UInt64.self).littleEndian)
-        guard headerLength >= 2, headerLength <= mapping.size - 8 else {
-            throw SafeTensorsError.truncated(path: path, reason: "header claims \(headerLength) bytes but the file has \(mapping.size - 8) after the length")
+        // An unsigned 64-bit count: random bytes give huge values, never negative ones.
+        let claimedLength = UInt64(littleEndian: mapping.bytes.loadUnaligned(as: UInt64.self))
+        guard claimedLength <= UInt64(mapping.size - 8) else {
+            // Far beyond any real header (they are megabytes at most): not a safetensors file at all.
+            if claimedLength > 1 << 40 {
+                throw SafeTensorsError.invalidHeader(path: path, reason: "the first 8 bytes give a header length of \(claimedLength) bytes; this is not a safetensors file")
+            }
+            throw SafeTensorsError.truncated(path: path, reason: "header claims \(claimedLength) bytes but the file has \(mapping.size - 8) after the length")
+        }
+        let headerLength = Int(claimedLength)
+        guard headerLength >= 2 else {
+            throw SafeTensorsError.invalidHeader(path: path, reason: "header length \(headerLength) is too short for a JSON object")
         }
         let headerData = Data(bytes: mapping.bytes + 8, count: headerLength)
         guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {

@@ -1,4 +1,6 @@
 import Foundation
+import Tensors
+import TestSupport
 import XCTest
 
 @testable import Kernels
@@ -62,25 +64,27 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual(Array(UnsafeBufferPointer(start: sums, count: 4)), [20_000, 20_000, 20_000, 20_000])
     }
 
-    /// Changing the thread count replaces the pool; results stay identical.
+    /// Changing the thread count replaces the pool (one worker fewer than threads, split into
+    /// 4 ranges per thread), and a kernel whose every output sums over many inputs gives the same
+    /// bits at every thread count: many-token products (packed tiles) and one-token products.
     func testThreadCountChangesKeepResults() {
-        let x = (0..<4096).map { Float($0 % 13) * 0.25 }
+        let k = 300, n = 96
+        let weight = TensorView.owned(TestSupport.randomValues(n * k, seed: 11), shape: [n, k], dtype: .bfloat16)
+        let many = Matrix(rows: 64, cols: k, data: TestSupport.randomValues(64 * k, seed: 12))
+        let one = Matrix(rows: 1, cols: k, data: TestSupport.randomValues(k, seed: 13))
         var results: [[Float]] = []
-        for threads in [1, 2, 4, 2] {
+        for threads in [1, 2, 4, 3] {
             Parallel.threadCount = threads
-            var out = [Float](repeating: 0, count: 4096)
-            x.withUnsafeBufferPointer { xp in
-                out.withUnsafeMutableBufferPointer { op in
-                    let o = op.baseAddress!, xs = xp.baseAddress!
-                    Parallel.forEachRange(4096, grain: 16) { range in
-                        for i in range { o[i] = xs[i] * 2 + 1 }
-                    }
-                }
-            }
-            results.append(out)
+            XCTAssertEqual(Parallel.pool()?.workerCount, threads == 1 ? nil : threads - 1)
+            let lock = NSLock()
+            var ranges: [Range<Int>] = []
+            Parallel.forEachRange(4096, grain: 16) { range in lock.lock(); ranges.append(range); lock.unlock() }
+            XCTAssertEqual(ranges.sorted { $0.lowerBound < $1.lowerBound },
+                           threads == 1 ? [0..<4096] : (0..<(threads * 4)).map { WorkerPool.range($0, of: threads * 4, count: 4096) })
+            results.append(MatMul.multiply(many, weight).data + MatMul.multiply(one, weight).data)
         }
-        XCTAssertEqual(results[0], results[1])
-        XCTAssertEqual(results[0], results[2])
-        XCTAssertEqual(results[0], results[3])
+        for (index, result) in results.enumerated().dropFirst() {
+            XCTAssertEqual(result, results[0], "thread count change \(index) changed the products")
+        }
     }
 }

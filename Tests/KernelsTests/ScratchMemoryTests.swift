@@ -44,14 +44,25 @@ final class ScratchMemoryTests: XCTestCase {
         let addresses = UnsafeMutablePointer<Int>.allocate(capacity: 4)
         defer { addresses.deallocate() }
         let raw = UnsafeMutableRawPointer(addresses)
-        DispatchQueue.concurrentPerform(iterations: 4) { i in
-            ScratchMemory.withFloats(1024) { buffer in
-                buffer[0] = Float(i)
-                raw.assumingMemoryBound(to: Int.self)[i] = Int(bitPattern: buffer)
-                Thread.sleep(forTimeInterval: 0.01)
-                XCTAssertEqual(buffer[0], Float(i))
-            }
+        // Four threads hold a buffer at the same time (each waits for the others), so shared
+        // memory would show as equal addresses or as a value overwritten by another thread.
+        let arrived = DispatchGroup(), finished = DispatchGroup()
+        for _ in 0..<4 { arrived.enter(); finished.enter() }
+        for i in 0..<4 {
+            Thread {
+                ScratchMemory.withFloats(1024) { buffer in
+                    for j in 0..<1024 { buffer[j] = Float(i) }
+                    raw.assumingMemoryBound(to: Int.self)[i] = Int(bitPattern: buffer)
+                    arrived.leave()
+                    XCTAssertEqual(arrived.wait(timeout: .now() + 10), .success, "the four threads never held buffers together")
+                    XCTAssertTrue((0..<1024).allSatisfy { buffer[$0] == Float(i) }, "thread \(i)'s buffer was written by another")
+                }
+                finished.leave()
+            }.start()
         }
+        XCTAssertEqual(finished.wait(timeout: .now() + 20), .success)
+        let seen = Array(UnsafeBufferPointer(start: addresses, count: 4))
+        XCTAssertEqual(Set(seen).count, 4, "buffers of simultaneous threads share memory: \(seen)")
     }
 
     /// A reusable object comes back on the next use; a nested use of the same type gets another.

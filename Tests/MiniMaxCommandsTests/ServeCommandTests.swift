@@ -29,7 +29,7 @@ final class ServeCommandTests: XCTestCase {
             (["--api-key", "a", "--api-key-file", "f"], "--api-key-file"),
             (["--api-key", ""], "--api-key"),
             (["--max-batch", "0"], "--max-batch"),
-            (["--max-queue", "-1"], "--max-queue"),
+            (["--max-queue", "-1"], "--max-queue must be at least 0, got -1"),
             (["--prefill-chunk", "0"], "--prefill-chunk"),
             (["--max-context", "1"], "--max-context"),
             (["--kv-memory", "0"], "--kv-memory"),

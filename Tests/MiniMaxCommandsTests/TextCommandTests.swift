@@ -13,7 +13,7 @@ final class TextCommandTests: XCTestCase {
     /// Runs the command with stdout redirected to a file; returns (exit code, stdout, error message).
     func run(_ arguments: [String]) throws -> (code: Int32, output: String, message: String) {
         let capture = dir.appendingPathComponent("stdout-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: capture.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: capture.path, contents: nil)
         let handle = try FileHandle(forWritingTo: capture)
         fflush(stdout)
         let saved = dup(STDOUT_FILENO)
@@ -87,7 +87,7 @@ final class TextCommandTests: XCTestCase {
             (["generate", "--model", model.path, "--prompt", ""], "--prompt"),
             (["generate", "--model", model.path], "--prompt"),
             (["generate", "--model", model.path, "--prompt", "x", "--temperature", "-1"], "temperature"),
-            (["generate", "--model", model.path, "--prompt", "x", "--top-p", "1.5"], "topP"),
+            (["generate", "--model", model.path, "--prompt", "x", "--top-p", "1.5"], "--top-p 1.5"),
             (["generate", "--model", model.path, "--prompt", "x", "--max-tokens", "0"], "--max-tokens"),
             (["generate", "--model", model.path, "--ids", "1,100000"], "100000"),
             (["generate", "--model", model.path, "--prompt", "x", "--system", "s"], "--chat"),

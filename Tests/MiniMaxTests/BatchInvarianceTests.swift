@@ -43,7 +43,7 @@ final class BatchInvarianceTests: XCTestCase {
     /// Runs every probe through the batched path, each step padded with `others` random sequences
     /// (some decoding, some prefilling chunks) whose rows are shuffled around the probes' rows.
     func batchedLogits(_ model: MiniMaxModel, _ probes: [Probe], others: Int, seed: UInt64) throws -> [[[Float]]] {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let vocabulary = model.configuration.vocabularySize
         var caches = (0..<(probes.count + others)).map { _ in model.makeCache() }
         var results = probes.map { _ in [[Float]]() }
@@ -156,19 +156,5 @@ final class BatchInvarianceTests: XCTestCase {
         XCTAssertEqual(caches.map(\.position), [0, 0])
         XCTAssertEqual(caches.map(\.byteCount), [model.makeCache().byteCount, model.makeCache().byteCount])
         XCTAssertThrowsError(try model.forward(ModelBatch(), caches: &caches))
-    }
-}
-
-/// A tiny deterministic generator for test batches.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(bound))
     }
 }

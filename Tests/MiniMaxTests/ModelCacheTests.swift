@@ -8,13 +8,7 @@ import XCTest
 final class ModelCacheTests: XCTestCase {
     func logits(_ model: MiniMaxModel, _ ids: [Int], chunk: Int) throws -> [Float] {
         var cache = model.makeCache()
-        var out: [Float] = []
-        var start = 0
-        while start < ids.count {
-            let end = min(start + chunk, ids.count)
-            out += try model.forward(Array(ids[start..<end]), cache: &cache).data
-            start = end
-        }
+        let out = try model.prefill(ids, cache: &cache, chunk: chunk, lastTokenOnly: false).data
         XCTAssertEqual(cache.position, ids.count)
         return out
     }

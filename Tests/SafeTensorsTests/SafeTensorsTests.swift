@@ -93,6 +93,20 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    /// Random bytes: the first 8 read as a length ≥ 2^63 once in two; it must be reported unsigned.
+    func testRandomBytesReportAnUnsignedHeaderLength() throws {
+        var data = Data([0x00, 0xFF, 0x13, 0x37, 0xC0, 0xDE, 0xBE, 0xEF])
+        data.append(Data(repeating: 0x5A, count: 100))
+        let url = directory.appendingPathComponent("model.safetensors")
+        try data.write(to: url)
+        XCTAssertThrowsError(try SafeTensorsFile(url: url)) { error in
+            let message = "\(error)"
+            guard case SafeTensorsError.invalidHeader = error else { return XCTFail(message) }
+            XCTAssertTrue(message.contains("17275490137778945792"), message)
+            XCTAssertTrue(message.contains("not a safetensors file"), message)
+        }
+    }
+
     func testShardedCheckpointThroughIndexIncludingMissingShard() throws {
         let a = TensorView.owned([1, 2], shape: [2]), b = TensorView.owned([3, 4, 5], shape: [3], dtype: .bfloat16)
         try SafeTensorsWriter.write([("a", a)], to: directory.appendingPathComponent("model-00000-of-00002.safetensors"))

@@ -40,14 +40,12 @@ public enum TestSupport {
 
     /// Deterministic pseudo-random values in [-scale, scale) (SplitMix64).
     public static func randomValues(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return (Float(z >> 40) / Float(1 << 24) * 2 - 1) * scale
-        }
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in random.nextSignedUnitFloat() * scale }
     }
+}
+
+extension SplitMix64 {
+    /// Uniform-ish in 0..<bound (modulo bias is irrelevant for test data).
+    public mutating func next(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -1,27 +1,28 @@
 import Foundation
-import XCTest
+import TestSupport
 import Tokenization
+import XCTest
 
-/// Runs only when `TOKENIZER_BENCH_MODEL` and `TOKENIZER_BENCH_FILE` are set (by
-/// `scripts/bench/tokenizer_throughput.py`, until `minimax tokenize --bench` exists); prints the
-/// same JSON line the CLI will.
+/// `TokenizerBenchmark.measureEncode`, behind `minimax tokenize --bench` (which
+/// `scripts/bench/tokenizer_throughput.py` compares with the `tokenizers` library): it reports the
+/// token count of an ordinary encode and a throughput consistent with the time one encode takes.
 final class ThroughputBenchmarkTests: XCTestCase {
-    func testEncodeThroughput() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let model = environment["TOKENIZER_BENCH_MODEL"], let file = environment["TOKENIZER_BENCH_FILE"] else {
-            throw XCTSkip("set TOKENIZER_BENCH_MODEL and TOKENIZER_BENCH_FILE to benchmark")
-        }
-        let loadStart = Date()
-        let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
-        print("loaded \(model) in \(String(format: "%.3f", Date().timeIntervalSince(loadStart))) s")
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        let repetitions = Int(environment["TOKENIZER_BENCH_REPETITIONS"] ?? "") ?? 5
-        let result = try TokenizerBenchmark.measureEncode(tokenizer: tokenizer, text: text, repetitions: repetitions)
-        if let idsPath = environment["TOKENIZER_BENCH_IDS_OUT"] {
-            // Lets the script check the ids themselves, not just their count, against `tokenizers`.
-            let ids = try tokenizer.encode(text).map(String.init).joined(separator: "\n")
-            try ids.write(toFile: idsPath, atomically: true, encoding: .utf8)
-        }
-        print(#"{"mb_per_s": \#(result.bytesPerSecond / 1e6), "tokens": \#(result.tokenCount)}"#)
+    func testMeasureEncodeReportsTheTokenCountAndARealRate() throws {
+        let directory = TestSupport.fixtures("TokenizationTests").appendingPathComponent("gpt4o_split")
+        let tokenizer = try Tokenizer.load(directory: directory)
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("expected.json"))) as! [String: Any]
+        let cases = try XCTUnwrap(golden["cases"] as? [[String: Any]])
+        let text = String(repeating: cases.compactMap { $0["text"] as? String }.joined(separator: "\n"), count: 20)
+        let expectedTokens = try tokenizer.encode(text).count
+        XCTAssertGreaterThan(expectedTokens, 1000)
+
+        let start = Date()
+        let measured = try TokenizerBenchmark.measureEncode(tokenizer: tokenizer, text: text, repetitions: 3)
+        let wall = Date().timeIntervalSince(start)
+        XCTAssertEqual(measured.tokenCount, expectedTokens)
+        // Four encodes ran (a warm-up and three timed); the best of them took at most a quarter
+        // of the wall time, so the rate is at least 4 × bytes / wall, and a finite number.
+        XCTAssertTrue(measured.bytesPerSecond.isFinite)
+        XCTAssertGreaterThanOrEqual(measured.bytesPerSecond, 4 * Double(text.utf8.count) / wall * 0.99)
     }
 }

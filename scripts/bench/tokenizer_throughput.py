@@ -11,9 +11,8 @@ mixed text (English prose and Python code from the installed packages, and the m
 test corpus shuffled: Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai, CJK, emoji, numbers…).
 
 The Swift side runs `swift run -c release minimax tokenize --model DIR --bench FILE` and reads
-its JSON line {"mb_per_s": …, "tokens": …}; while the CLI lacks that flag it falls back to
-`swift test -c release` on ThroughputBenchmarkTests, which prints the same line. Both sides
-report the best of N runs of one single-threaded encode of the whole text.
+its JSON line {"mb_per_s": …, "tokens": …}. Both sides report the best of N runs of one
+single-threaded encode of the whole text.
 """
 import argparse
 import glob
@@ -129,20 +128,13 @@ def python_throughput(model_dir, text_path, repetitions):
         tokenizer.encode(text, add_special_tokens=False).ids
 
 
-def swift_throughput(model_dir, text_path, repetitions, ids_path):
-    command = ["swift", "run", "-c", "release", "minimax", "tokenize", "--model", model_dir, "--bench", text_path]
+def swift_throughput(model_dir, text_path, repetitions):
+    command = ["swift", "run", "-c", "release", "minimax", "tokenize", "--model", model_dir, "--bench", text_path,
+               "--repetitions", str(repetitions)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    source = "minimax tokenize --bench"
-    if result.returncode != 0:
-        environment = dict(os.environ, TOKENIZER_BENCH_MODEL=model_dir, TOKENIZER_BENCH_FILE=text_path,
-                           TOKENIZER_BENCH_REPETITIONS=str(repetitions), TOKENIZER_BENCH_IDS_OUT=ids_path)
-        command = ["swift", "test", "-c", "release", "--scratch-path", ".build-tok-release",
-                   "--filter", "ThroughputBenchmarkTests"]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=environment)
-        source = "swift test -c release (ThroughputBenchmarkTests)"
     for line in result.stdout.splitlines():
         if line.startswith('{"mb_per_s"'):
-            return json.loads(line), source
+            return json.loads(line), "minimax tokenize --bench"
     sys.exit(f"no throughput line from {' '.join(command)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
@@ -161,16 +153,10 @@ def main():
         write_mixed_text(text_path)
     model_dir, text_path = os.path.abspath(model_dir), os.path.abspath(text_path)
     size = os.path.getsize(text_path)
-    python, python_ids = python_throughput(model_dir, text_path, args.repetitions)
-    ids_path = os.path.join(bench, "swift_ids.txt")
-    if os.path.exists(ids_path):
-        os.remove(ids_path)
-    swift, source = swift_throughput(model_dir, text_path, args.repetitions, ids_path)
+    python, _ = python_throughput(model_dir, text_path, args.repetitions)
+    swift, source = swift_throughput(model_dir, text_path, args.repetitions)
     report = {"text_bytes": size, "model": model_dir, "swift": swift, "swift_source": source,
               "tokenizers": python, "same_token_count": swift["tokens"] == python["tokens"]}
-    if os.path.exists(ids_path):
-        with open(ids_path) as f:
-            report["same_ids"] = [int(line) for line in f.read().split()] == python_ids
     print(json.dumps(report, indent=1))
 
 
