@@ -1,8 +1,8 @@
 /// Penalties on tokens already seen, applied to the logits before the sampler draws.
 ///
 /// - presence / frequency: OpenAI's, over the tokens generated so far:
-///   logit[id] −= presence · [count > 0] + frequency · count — the arithmetic of the server's
-///   `TokenScoring.applyPenalties`, so `generate` and the server draw the same tokens.
+///   logit[id] −= presence · [count > 0] + frequency · count — the server's engine calls the same
+///   function, so `generate` and the server draw the same tokens.
 /// - repetition: llama.cpp's `--repeat-penalty` over the last `repetitionWindow` tokens of prompt
 ///   and output: a positive logit is divided by it, a negative one multiplied (1 = off).
 public struct TokenPenalties: Equatable, Sendable {
@@ -40,7 +40,7 @@ public struct TokenPenalties: Equatable, Sendable {
         Self.applyPresenceAndFrequency(&logits, counts: generatedCounts, presence: presence, frequency: frequency)
     }
 
-    /// OpenAI's penalties; the same statements as `Serving.TokenScoring.applyPenalties`.
+    /// OpenAI's penalties (also the server engine's).
     public static func applyPresenceAndFrequency(_ logits: inout [Float], counts: [Int: Int], presence: Double, frequency: Double) {
         guard presence != 0 || frequency != 0 else { return }
         for (id, count) in counts where count > 0 && id < logits.count {

@@ -299,7 +299,7 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
     static func choose(for sequence: EngineSequence, logits raw: [Float]) -> TokenChoice {
         var logits = raw
         let job = sequence.job
-        TokenScoring.applyPenalties(&logits, counts: sequence.counts, presence: job.presencePenalty, frequency: job.frequencyPenalty)
+        TokenPenalties.applyPresenceAndFrequency(&logits, counts: sequence.counts, presence: job.presencePenalty, frequency: job.frequencyPenalty)
         var choice = TokenChoice()
         do {
             let token = try sequence.sampler.sample(logits: logits)

@@ -1,19 +1,8 @@
 import Foundation
 
-/// What the engine does to one sequence's logits before sampling, and the log-probabilities it
-/// reports.
+/// The log-probabilities the engine reports. (Penalties: `Generation.TokenPenalties`, shared with
+/// `TextGenerator`.)
 enum TokenScoring {
-    /// OpenAI's penalties over the tokens generated so far:
-    /// logit[id] −= presence · [count > 0] + frequency · count.
-    static func applyPenalties(
-        _ logits: inout [Float], counts: [Int: Int], presence: Double, frequency: Double
-    ) {
-        guard presence != 0 || frequency != 0 else { return }
-        for (id, count) in counts where count > 0 && id < logits.count {
-            logits[id] -= Float(presence + frequency * Double(count))
-        }
-    }
-
     /// log softmax(logits)[id] for `id` and for the `top` most likely ids (most likely first,
     /// lowest id on ties), in Double.
     static func logprobs(_ logits: [Float], id: Int, top: Int) -> (chosen: TokenLogprob, top: [TokenLogprob]) {

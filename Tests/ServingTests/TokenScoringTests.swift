@@ -3,12 +3,6 @@ import XCTest
 @testable import Serving
 
 final class TokenScoringTests: XCTestCase {
-    func testPenaltiesFollowOpenAI() {
-        var logits: [Float] = [1, 2, 3, 4]
-        TokenScoring.applyPenalties(&logits, counts: [1: 2, 3: 1], presence: 0.5, frequency: 0.25)
-        XCTAssertEqual(logits, [1, 2 - 0.5 - 0.5, 3, 4 - 0.5 - 0.25])
-    }
-
     func testLogprobsAreLogSoftmaxAndTopIsSorted() {
         let logits: [Float] = [0, 2, -1, 2, 1]
         let (chosen, top) = TokenScoring.logprobs(logits, id: 4, top: 3)
