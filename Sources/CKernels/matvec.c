@@ -167,19 +167,10 @@ void minimax_matvec_rows_f32(
 }
 
 void minimax_matvec_rows_bf16(
-    const float *x, long x_rows, long x_stride, const uint16_t *w, long k, long rows, float *out, long out_stride,
-    float *scratch) {
-    if (x_rows <= 4) {
-        MATVEC_ROWS_BODY(uint16_t, minimax_matvec_bf16, tile_bf16)
-    }
-    // Many activation rows: each block of four weight rows is widened once into `scratch` (exact, so
-    // the sums are unchanged) instead of once per tile of activation rows.
-    for (long r = 0; r < rows; r += 4) {
-        long nr = rows - r < 4 ? rows - r : 4;
-        minimax_widen_bf16(w + r * k, scratch, nr * k);
-        minimax_matvec_rows_f32(x, x_rows, x_stride, scratch, k, nr, out + r, out_stride);
-    }
+    const float *x, long x_rows, long x_stride, const uint16_t *w, long k, long rows, float *out, long out_stride) {
+    MATVEC_ROWS_BODY(uint16_t, minimax_matvec_bf16, tile_bf16)
 }
+
 float minimax_stream_sum(const float *p, long count) {
     f32x16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     long i = 0;

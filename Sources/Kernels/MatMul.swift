@@ -121,12 +121,9 @@ final class MatrixVectorLoop: ParallelLoop {
     func run(_ range: Range<Int>) {
         let k = depth, first = range.lowerBound
         if isBFloat16 {
-            // scratch: [4, K] widened weight rows (many activation rows only)
-            ScratchMemory.withFloats(rows > 4 ? 4 &* k : 1) { scratch in
-                minimax_matvec_rows_bf16(
-                    x, rows, k, (weight + first &* k &* 2).assumingMemoryBound(to: UInt16.self), k, range.count,
-                    out + first, outputs, scratch)
-            }
+            minimax_matvec_rows_bf16(
+                x, rows, k, (weight + first &* k &* 2).assumingMemoryBound(to: UInt16.self), k, range.count,
+                out + first, outputs)
         } else {
             minimax_matvec_rows_f32(
                 x, rows, k, weight.assumingMemoryBound(to: Float.self) + first &* k, k, range.count, out + first, outputs)

@@ -30,10 +30,8 @@ void minimax_matvec_bf16(const float *x, const uint16_t *w, long k, long rows, f
 /// every sum depends on k only). Long weight rows are read once per four activation rows.
 void minimax_matvec_rows_f32(
     const float *x, long x_rows, long x_stride, const float *w, long k, long rows, float *out, long out_stride);
-/// `scratch`: 4·k floats, used when x_rows > 4.
 void minimax_matvec_rows_bf16(
-    const float *x, long x_rows, long x_stride, const uint16_t *w, long k, long rows, float *out, long out_stride,
-    float *scratch);
+    const float *x, long x_rows, long x_stride, const uint16_t *w, long k, long rows, float *out, long out_stride);
 
 /// Σ p[i] for i < count, streaming through memory with four vector accumulators (the memory read
 /// pattern of the matrix-vector kernels, without their arithmetic: `minimax bench`'s ceiling).
