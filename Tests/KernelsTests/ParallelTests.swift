@@ -50,7 +50,7 @@ final class ParallelTests: XCTestCase {
         let sums = UnsafeMutablePointer<Int>.allocate(capacity: 4)
         sums.initialize(repeating: 0, count: 4)
         defer { sums.deallocate() }
-        let address = UnsafeMutableRawPointer(sums)
+        nonisolated(unsafe) let address = UnsafeMutableRawPointer(sums)
         DispatchQueue.concurrentPerform(iterations: 4) { caller in
             for _ in 0..<200 {
                 let lock = NSLock()

@@ -43,7 +43,7 @@ final class ScratchMemoryTests: XCTestCase {
     func testThreadsUseTheirOwnArenas() {
         let addresses = UnsafeMutablePointer<Int>.allocate(capacity: 4)
         defer { addresses.deallocate() }
-        let raw = UnsafeMutableRawPointer(addresses)
+        nonisolated(unsafe) let raw = UnsafeMutableRawPointer(addresses)
         // Four threads hold a buffer at the same time (each waits for the others), so shared
         // memory would show as equal addresses or as a value overwritten by another thread.
         let arrived = DispatchGroup(), finished = DispatchGroup()

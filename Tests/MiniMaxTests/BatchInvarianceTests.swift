@@ -11,7 +11,7 @@ import XCTest
 final class BatchInvarianceTests: XCTestCase {
     /// Hidden 64 and KV/short products, block 4 so prompts span several lightning blocks, two
     /// layers of each kind, wide enough that products split across threads.
-    static let config: [String: Any] = RandomCheckpoint.baseConfig.merging([
+    nonisolated(unsafe) static let config: [String: Any] = RandomCheckpoint.baseConfig.merging([
         "vocab_size": 300, "hidden_size": 160, "intermediate_size": 96, "num_hidden_layers": 4,
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32, "num_local_experts": 4,
         "block_size": 4,

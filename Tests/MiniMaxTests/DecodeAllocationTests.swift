@@ -11,7 +11,7 @@ import XCTest
 final class DecodeAllocationTests: XCTestCase {
     /// Wide enough that every matrix-vector product is split across two threads (so the worker
     /// pool runs), with one lightning and one softmax layer.
-    static let config: [String: Any] = RandomCheckpoint.baseConfig.merging([
+    nonisolated(unsafe) static let config: [String: Any] = RandomCheckpoint.baseConfig.merging([
         "vocab_size": 512, "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2,
         "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 32, "num_local_experts": 3,
         "layer_types": ["linear_attention", "full_attention"],

@@ -7,7 +7,7 @@ import TestSupport
 /// Writes small random-weight checkpoints for tests that need a model but no reference numbers
 /// (cache equivalence, error handling). Parity against transformers uses committed goldens instead.
 enum RandomCheckpoint {
-    static let baseConfig: [String: Any] = [
+    nonisolated(unsafe) static let baseConfig: [String: Any] = [
         "model_type": "minimax", "vocab_size": 61, "hidden_size": 20, "intermediate_size": 12,
         "num_hidden_layers": 4, "num_attention_heads": 3, "num_key_value_heads": 1, "head_dim": 6,
         "num_local_experts": 4, "num_experts_per_tok": 2, "block_size": 4, "rms_norm_eps": 1e-5,

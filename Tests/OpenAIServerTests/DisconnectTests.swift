@@ -23,7 +23,7 @@ final class DisconnectTests: ServerTestCase {
             try await Self.waitUntil { service.status.running == 0 }
 
             // The server goes on serving.
-            self.service.behaviour = .script(["ok"])
+            service.behaviour = .script(["ok"])
             let ok = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "Hi"}]}"#)
             XCTAssertEqual(ok.status, .ok, ok.text)
         }

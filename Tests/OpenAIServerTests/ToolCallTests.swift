@@ -19,7 +19,7 @@ final class ToolCallTests: ServerTestCase {
                                            "\"arguments\": {\"city\": \"Paris\"}}\n</tool_calls>"]))
     }
 
-    private func request(tool: String, stream: Bool = false, extra: String = "") -> String {
+    private static func request(tool: String, stream: Bool = false, extra: String = "") -> String {
         #"{"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [\#(tool)], "stream": \#(stream)\#(extra)}"#
     }
 
@@ -28,7 +28,7 @@ final class ToolCallTests: ServerTestCase {
             service = ScriptedService(.script([Self.callText]))
             let service = self.service
             try await withClient { client in
-                let response = try await client.post("/v1/chat/completions", request(tool: tool))
+                let response = try await client.post("/v1/chat/completions", Self.request(tool: tool))
                 XCTAssertEqual(response.status, .ok, response.text)
                 let json = try response.json()
                 XCTAssertEqual(dig(json, "choices", 0, "finish_reason") as? String, "tool_calls")
@@ -51,7 +51,7 @@ final class ToolCallTests: ServerTestCase {
 
     func testStreamedToolCallDeltas() async throws {
         try await withClient { client in
-            let response = try await client.post("/v1/chat/completions", request(tool: Self.bareTool, stream: true))
+            let response = try await client.post("/v1/chat/completions", Self.request(tool: Self.bareTool, stream: true))
             XCTAssertEqual(response.events.last, "[DONE]")
             let chunks = try response.chunks()
             let calls = chunks.compactMap { dig($0, "choices", 0, "delta", "tool_calls") as? [[String: Any]] }.flatMap { $0 }
@@ -75,7 +75,7 @@ final class ToolCallTests: ServerTestCase {
         ]))
         try await withClient { client in
             let chunks = try await client.post(
-                "/v1/chat/completions", request(tool: #"{"name": "a"}, {"name": "b"}"#, stream: true)
+                "/v1/chat/completions", Self.request(tool: #"{"name": "a"}, {"name": "b"}"#, stream: true)
             ).chunks()
             let calls = chunks.compactMap { dig($0, "choices", 0, "delta", "tool_calls") as? [[String: Any]] }.flatMap { $0 }
             XCTAssertEqual(calls.compactMap { $0["index"] as? Int }, [0, 1])
@@ -108,7 +108,7 @@ final class ToolCallTests: ServerTestCase {
         let service = self.service
         try await withClient { client in
             let json = try await client.post(
-                "/v1/chat/completions", request(tool: Self.openAITool, extra: #", "tool_choice": "none""#)
+                "/v1/chat/completions", Self.request(tool: Self.openAITool, extra: #", "tool_choice": "none""#)
             ).json()
             XCTAssertEqual(dig(json, "choices", 0, "finish_reason") as? String, "stop")
             XCTAssertNil(dig(json, "choices", 0, "message", "tool_calls"))
@@ -122,12 +122,12 @@ final class ToolCallTests: ServerTestCase {
     func testNamedToolChoiceRendersOnlyThatTool() async throws {
         let service = self.service
         try await withClient { client in
-            let response = try await client.post("/v1/chat/completions", request(
+            let response = try await client.post("/v1/chat/completions", Self.request(
                 tool: "\(Self.openAITool), {\"name\": \"other\"}",
                 extra: #", "tool_choice": {"type": "function", "function": {"name": "other"}}"#))
             XCTAssertEqual(response.status, .ok, response.text)
             let required = try await client.post(
-                "/v1/chat/completions", request(tool: Self.openAITool, extra: #", "tool_choice": "required""#))
+                "/v1/chat/completions", Self.request(tool: Self.openAITool, extra: #", "tool_choice": "required""#))
             XCTAssertEqual(required.status, .ok, required.text)
         }
         let prompt = try Self.tokenizer.decode(try XCTUnwrap(service.submitted.first).promptIDs)
@@ -136,18 +136,18 @@ final class ToolCallTests: ServerTestCase {
 
     func testBadToolChoicesAre400() async throws {
         try await withClient { client in
-            try await client.post("/v1/chat/completions", request(
+            try await client.post("/v1/chat/completions", Self.request(
                 tool: Self.openAITool, extra: #", "tool_choice": {"type": "function", "function": {"name": "nope"}}"#)
             ).assertError(.badRequest, param: "tool_choice.function.name")
             try await client.post(
                 "/v1/chat/completions",
                 #"{"messages": [{"role": "user", "content": "x"}], "tool_choice": "required"}"#
             ).assertError(.badRequest, param: "tool_choice")
-            try await client.post("/v1/chat/completions", request(tool: Self.openAITool, extra: #", "tool_choice": "always""#))
+            try await client.post("/v1/chat/completions", Self.request(tool: Self.openAITool, extra: #", "tool_choice": "always""#))
                 .assertError(.badRequest, param: "tool_choice")
-            try await client.post("/v1/chat/completions", request(tool: Self.openAITool, extra: #", "tool_choice": 3"#))
+            try await client.post("/v1/chat/completions", Self.request(tool: Self.openAITool, extra: #", "tool_choice": 3"#))
                 .assertError(.badRequest, param: "tool_choice")
-            try await client.post("/v1/chat/completions", request(tool: "\(Self.bareTool), \(Self.openAITool)"))
+            try await client.post("/v1/chat/completions", Self.request(tool: "\(Self.bareTool), \(Self.openAITool)"))
                 .assertError(.badRequest, param: "tools[1].function.name")
         }
     }

@@ -14,6 +14,10 @@ final class BatchEngineTests: XCTestCase {
     }
 
     func collect(_ stream: GenerationStream) async throws -> (outcome: Outcome, tokens: [GeneratedToken], summary: GenerationSummary) {
+        try await Self.collect(stream)
+    }
+
+    static func collect(_ stream: GenerationStream) async throws -> (outcome: Outcome, tokens: [GeneratedToken], summary: GenerationSummary) {
         var tokens: [GeneratedToken] = []
         var summary: GenerationSummary?
         for try await event in stream {
@@ -31,7 +35,7 @@ final class BatchEngineTests: XCTestCase {
         let streams = try jobs.map { try engine.submit($0) }
         return try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
             for (i, stream) in streams.enumerated() {
-                group.addTask { (i, try await self.collect(stream).outcome) }
+                group.addTask { (i, try await Self.collect(stream).outcome) }
             }
             var outcomes = [Outcome?](repeating: nil, count: jobs.count)
             for try await (i, outcome) in group { outcomes[i] = outcome }
@@ -40,6 +44,10 @@ final class BatchEngineTests: XCTestCase {
     }
 
     func job(_ prompt: [Int], sampling: SamplingParameters, maxTokens: Int, eos: Set<Int>) -> GenerationJob {
+        Self.job(prompt, sampling: sampling, maxTokens: maxTokens, eos: eos)
+    }
+
+    static func job(_ prompt: [Int], sampling: SamplingParameters, maxTokens: Int, eos: Set<Int>) -> GenerationJob {
         GenerationJob(promptIDs: prompt, sampling: sampling, stop: StopConditions(endOfSequenceTokenIDs: eos, maxNewTokens: maxTokens))
     }
 
@@ -125,11 +133,7 @@ final class BatchEngineTests: XCTestCase {
         XCTAssertLessThan(summary?.completionTokens ?? 3000, 3000)
 
         // A consumer that walks away after one event.
-        let task = Task {
-            let dropped = try engine.submit(self.job([4, 5], sampling: .greedy, maxTokens: 3000, eos: []))
-            for try await _ in dropped { break }
-        }
-        try await task.value
+        try await Self.readOneEventAndLeave(engine)
         try await waitUntil { engine.status.running == 0 && engine.status.waiting == 0 }
         // The engine still serves.
         let (outcome, _, _) = try await collect(try engine.submit(job([7], sampling: .greedy, maxTokens: 3, eos: [])))
@@ -219,6 +223,12 @@ final class BatchEngineTests: XCTestCase {
         XCTAssertThrowsError(try engine.submit(job([1], sampling: .greedy, maxTokens: 4, eos: []))) {
             XCTAssertEqual($0 as? ServiceError, .shuttingDown)
         }
+    }
+
+    /// Reads one event of a long job, then drops the stream without cancelling it.
+    static func readOneEventAndLeave(_ engine: BatchEngine) async throws {
+        let dropped = try engine.submit(job([4, 5], sampling: .greedy, maxTokens: 3000, eos: []))
+        for try await _ in dropped { break }
     }
 
     func waitUntil(_ condition: () -> Bool) async throws {

@@ -5,7 +5,8 @@ import XCTest
 
 /// M1's real merge list from ../shared (skipped in a clone without it).
 final class MiniMaxM1VocabularyTests: XCTestCase {
-    private static let cachedTokenizers = NSCache<NSString, Tokenizer>()
+    // NSCache is thread-safe.
+    nonisolated(unsafe) private static let cachedTokenizers = NSCache<NSString, Tokenizer>()
 
     private func m1(_ rule: SplitRule = .gpt4o) throws -> Tokenizer {
         guard let shared = TestSupport.sharedDirectory else { throw XCTSkip("../shared/minimax-m1 is absent") }
