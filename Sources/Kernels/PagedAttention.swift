@@ -81,13 +81,8 @@ public enum PagedAttention {
                 for page in (firstVisible / pageSize)...(lastPosition / pageSize) {
                     let pageStart = page * pageSize
                     let keyPage = keyPages[page] + g * pageSize * d
-                    if rows <= smallTileRows {
-                        // Decode-sized tiles: one matrix-vector product per row beats packing the page.
-                        for r in 0..<rows { minimax_matvec_f32(q + r * d, keyPage, d, pageSize, scores + r * pageSize) }
-                    } else {
-                        let keys = TensorView(dtype: .float32, shape: [pageSize, d], base: UnsafeRawPointer(keyPage), owner: nil)
-                        MatMul.multiply(q, rows: rows, weight: keys, into: scores, parallel: false)
-                    }
+                    // scores: [rows, pageSize] = q [rows, d] · keysᵀ
+                    PagedAttention.tileProduct(q, rows: rows, depth: d, weight: keyPage, outputs: pageSize, into: scores)
                     for r in 0..<rows {
                         let position = past + t0 + r / group
                         let first = window.map { position - $0 + 1 } ?? 0
@@ -114,12 +109,8 @@ public enum PagedAttention {
                         }
                     }
                     let valuePage = valuePages[page] + g * d * pageSize
-                    if rows <= smallTileRows {
-                        for r in 0..<rows { minimax_matvec_f32(scores + r * pageSize, valuePage, pageSize, d, partial + r * d) }
-                    } else {
-                        let values = TensorView(dtype: .float32, shape: [d, pageSize], base: UnsafeRawPointer(valuePage), owner: nil)
-                        MatMul.multiply(scores, rows: rows, weight: values, into: partial, parallel: false)
-                    }
+                    // partial: [rows, d] = scores [rows, pageSize] · (valuesᵀ)ᵀ
+                    PagedAttention.tileProduct(scores, rows: rows, depth: pageSize, weight: valuePage, outputs: d, into: partial)
                     Dot.axpy(1, partial, accumulated, count: rows * d)
                 }
                 for t in 0..<tileTokens {
@@ -134,6 +125,22 @@ public enum PagedAttention {
             }
     }
 }
+
+    /// out[rows, n] = x[rows, k] · Wᵀ for one page's W [n, k], on the calling thread. Decode-sized
+    /// tiles (≤ `smallTileRows` rows) take one matrix-vector product per row, which beats packing
+    /// the page for the matrix kernel.
+    @inline(__always)
+    static func tileProduct(
+        _ x: UnsafePointer<Float>, rows: Int, depth k: Int, weight w: UnsafePointer<Float>, outputs n: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        if rows <= smallTileRows {
+            for r in 0..<rows { minimax_matvec_f32(x + r * k, w, k, n, out + r * n) }
+        } else {
+            let view = TensorView(dtype: .float32, shape: [n, k], base: UnsafeRawPointer(w), owner: nil)
+            MatMul.multiply(x, rows: rows, weight: view, into: out, parallel: false)
+        }
+    }
 
     /// row[j] = exp(row[j] − shift) for lo ≤ j ≤ hi and 0 elsewhere in 0..<width; returns the sum.
     @inline(__always)

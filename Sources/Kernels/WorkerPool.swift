@@ -43,12 +43,19 @@ final class WorkerPool: @unchecked Sendable {
         self.workerCount = workerCount
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(wake, nil)
+        // The pool is returned only once every worker runs: a thread's start-up (Foundation names
+        // it, allocating) then never lands inside a caller's loop, e.g. an allocation-free decode.
+        let started = DispatchSemaphore(value: 0)
         for index in 0..<workerCount {
-            let thread = Thread { [unowned(unsafe) self] in self.workerLoop() }
+            let thread = Thread { [unowned(unsafe) self] in
+                started.signal()
+                self.workerLoop()
+            }
             thread.name = "minimax-worker-\(index + 1)"
             thread.stackSize = 1 << 20
             thread.start()
         }
+        for _ in 0..<workerCount { started.wait() }
     }
 
     /// Runs `loop` over `0..<count` split into `chunks` contiguous ranges, on the workers and the
