@@ -90,8 +90,7 @@ public struct TextGenerator {
         var sampler = try Sampler(parameters: request.sampling)
         try request.penalties.validate()
         var history = request.promptIDs, counts: [Int: Int] = [:]
-        var stopper = try StopEvaluator(conditions: request.stop)
-        var detokenizer = tokenizer.map { StreamingDetokenizer(tokenizer: $0, skipSpecialTokens: true) }
+        var visible = try VisibleTextStream(tokenizer: tokenizer, stop: request.stop)
         var parser = AssistantOutputParser(startsInsideThinking: request.startsInsideThinking)
         var cache = model.makeCache()
 
@@ -123,28 +122,21 @@ public struct TextGenerator {
             }
             generated.append(token.id)
             let wantsMore = onToken(token.id)
-            // Ids the tokenizer does not know (a model's vocabulary is often padded past the
-            // tokenizer's) produce no text.
-            var piece = tokenizer?.token(of: token.id) == nil ? "" : try detokenizer?.append(token.id) ?? ""
-            let step = stopper.append(tokenID: token.id, probability: token.probability, text: piece)
-            piece = step.text
+            let step = try visible.append(token)
             if let reason = step.finishReason {
                 finishReason = reason
-                // Bytes still inside the detokenizer belong to the output unless eos or a stop
-                // string ended it.
-                if reason != .stop { piece += try detokenizer?.finish() ?? "" }
-                _ = emit(piece, finishing: true)
+                _ = emit(step.text, finishing: true)
                 break
             }
-            let shown = emit(piece, finishing: false)
+            let shown = emit(step.text, finishing: false)
             if !shown || !wantsMore {
                 finishReason = .stop
-                _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
+                _ = emit(try visible.flush(), finishing: true)
                 break
             }
             if cache.position >= context {
                 finishReason = .length
-                _ = emit(stopper.flush() + (try detokenizer?.finish() ?? ""), finishing: true)
+                _ = emit(try visible.flush(), finishing: true)
                 break
             }
             try logits.withUnsafeMutableBufferPointer { try model.decode(token.id, cache: &cache, logits: $0.baseAddress!) }

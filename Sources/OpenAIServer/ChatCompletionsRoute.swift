@@ -33,14 +33,15 @@ struct ChatCompletionsRoute: Sendable {
         let states = try await running.cancellingOnDisconnect(request) {
             try await Self.collect(running, server: server, toolCallsEnabled: toolCallsEnabled)
         }
-        let completion = ChatCompletionOut(
-            id: id, created: created, model: server.options.servedModelName,
+        let completion = ResponseEnvelope(
+            id: id, object: "chat.completion", created: created, model: server.options.servedModelName,
             choices: states.map {
                 ChatChoiceOut(
                     index: $0.index, message: $0.message,
                     logprobs: chat.topLogprobs == nil ? nil : ChatLogprobs(content: $0.logprobs),
                     finish_reason: $0.finishReason)
             },
+            includeUsage: true,
             usage: Usage(promptTokens: promptIDs.count, completionTokens: states.reduce(0) { $0 + ($1.summary?.completionTokens ?? 0) }))
         return try JSONCoding.response(completion, headers: [.connection: "close"])
     }
@@ -68,8 +69,9 @@ struct ChatCompletionsRoute: Sendable {
     ) async throws {
         let model = server.options.servedModelName
         func chunk(_ choice: ChatChunkChoiceOut) throws -> ByteBuffer {
-            try EventStream.event(ChatChunkOut(
-                id: id, created: created, model: model, choices: [choice], includeUsage: includeUsage, usage: nil))
+            try EventStream.event(ResponseEnvelope(
+                id: id, object: "chat.completion.chunk", created: created, model: model, choices: [choice],
+                includeUsage: includeUsage, usage: nil))
         }
         var states = (0..<jobs.count).map { ChatChoiceState(index: $0, toolCallsEnabled: toolCallsEnabled) }
         var pendingLogprobs: [[TokenLogprobOut]] = Array(repeating: [], count: jobs.count)
@@ -105,8 +107,8 @@ struct ChatCompletionsRoute: Sendable {
             }
         }
         if includeUsage {
-            try await writer.write(EventStream.event(ChatChunkOut(
-                id: id, created: created, model: model, choices: [], includeUsage: true,
+            try await writer.write(EventStream.event(ResponseEnvelope<ChatChunkChoiceOut>(
+                id: id, object: "chat.completion.chunk", created: created, model: model, choices: [], includeUsage: true,
                 usage: Usage(promptTokens: promptTokens, completionTokens: completionTokens))))
         }
     }

@@ -1,6 +1,32 @@
 /// The JSON shapes of `/v1/chat/completions` answers (OpenAI's, plus `reasoning_content` /
 /// `reasoning` for the text inside `<think>…</think>`).
 
+/// What every answer wraps its choices in: `chat.completion`, `chat.completion.chunk` or
+/// `text_completion`. `usage` is written when `includeUsage` (as null when nil): always for a whole
+/// answer; on every stream chunk with `stream_options.include_usage` (null but in the last, which
+/// has no choices), as OpenAI's are.
+struct ResponseEnvelope<Choice: Encodable>: Encodable {
+    let id: String
+    let object: String
+    let created: Int
+    let model: String
+    let choices: [Choice]
+    let includeUsage: Bool
+    let usage: Usage?
+
+    enum Keys: String, CodingKey { case id, object, created, model, choices, usage }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(object, forKey: .object)
+        try container.encode(created, forKey: .created)
+        try container.encode(model, forKey: .model)
+        try container.encode(choices, forKey: .choices)
+        if includeUsage { try container.encode(usage, forKey: .usage) }
+    }
+}
+
 struct Usage: Encodable, Equatable {
     let prompt_tokens: Int
     let completion_tokens: Int
@@ -95,17 +121,6 @@ struct ChatChoiceOut: Encodable {
     }
 }
 
-struct ChatCompletionOut: Encodable {
-    let id: String
-    let object = "chat.completion"
-    let created: Int
-    let model: String
-    let choices: [ChatChoiceOut]
-    let usage: Usage
-
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
-}
-
 /// What one stream chunk adds to a choice; absent fields are left out.
 struct ChatDeltaOut: Encodable {
     var role: String?
@@ -143,28 +158,5 @@ struct ChatChunkChoiceOut: Encodable {
         try container.encode(delta, forKey: .delta)
         try container.encode(logprobs, forKey: .logprobs)
         try container.encode(finish_reason, forKey: .finish_reason)
-    }
-}
-
-/// `chat.completion.chunk`. With `stream_options.include_usage` every chunk carries `usage`
-/// (null but in the last, which has no choices), as OpenAI's do.
-struct ChatChunkOut: Encodable {
-    let id: String
-    let created: Int
-    let model: String
-    let choices: [ChatChunkChoiceOut]
-    let includeUsage: Bool
-    let usage: Usage?
-
-    enum Keys: String, CodingKey { case id, object, created, model, choices, usage }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode("chat.completion.chunk", forKey: .object)
-        try container.encode(created, forKey: .created)
-        try container.encode(model, forKey: .model)
-        try container.encode(choices, forKey: .choices)
-        if includeUsage { try container.encode(usage, forKey: .usage) }
     }
 }

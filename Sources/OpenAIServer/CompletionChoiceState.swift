@@ -15,13 +15,14 @@ struct CompletionChoiceState {
     mutating func add(_ token: GeneratedToken, tokenText: String?, top: [String: Double]?) -> (String, CompletionLogprobs?) {
         var entry: CompletionLogprobs?
         if let tokenText, let logprob = token.logprob {
-            entry = CompletionLogprobs(
+            let new = CompletionLogprobs(
                 tokens: [tokenText], token_logprobs: [finiteLogprob(logprob.logprob)], top_logprobs: [top ?? [:]],
                 text_offset: [text.count])
-            logprobs.tokens += entry!.tokens
-            logprobs.token_logprobs += entry!.token_logprobs
-            logprobs.top_logprobs += entry!.top_logprobs
-            logprobs.text_offset += entry!.text_offset
+            logprobs.tokens += new.tokens
+            logprobs.token_logprobs += new.token_logprobs
+            logprobs.top_logprobs += new.top_logprobs
+            logprobs.text_offset += new.text_offset
+            entry = new
         }
         text += token.text
         return (token.text, entry)

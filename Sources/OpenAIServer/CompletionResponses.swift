@@ -26,25 +26,3 @@ struct CompletionChoiceOut: Encodable {
         try container.encode(finish_reason, forKey: .finish_reason)
     }
 }
-
-/// `text_completion`, whole or as one stream chunk (same object name, as OpenAI's).
-struct CompletionOut: Encodable {
-    let id: String
-    let created: Int
-    let model: String
-    let choices: [CompletionChoiceOut]
-    let includeUsage: Bool
-    let usage: Usage?
-
-    enum Keys: String, CodingKey { case id, object, created, model, choices, usage }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode("text_completion", forKey: .object)
-        try container.encode(created, forKey: .created)
-        try container.encode(model, forKey: .model)
-        try container.encode(choices, forKey: .choices)
-        if includeUsage { try container.encode(usage, forKey: .usage) }
-    }
-}

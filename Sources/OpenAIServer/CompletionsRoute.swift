@@ -29,8 +29,9 @@ struct CompletionsRoute: Sendable {
             let includeUsage = completion.sampling.includeUsage
             return EventStream.response(request: request, jobs: running) { [server] writer in
                 func chunk(_ choices: [CompletionChoiceOut], usage: Usage? = nil) throws -> ByteBuffer {
-                    try EventStream.event(CompletionOut(
-                        id: id, created: created, model: model, choices: choices, includeUsage: includeUsage, usage: usage))
+                    try EventStream.event(ResponseEnvelope(
+                        id: id, object: "text_completion", created: created, model: model, choices: choices,
+                        includeUsage: includeUsage, usage: usage))
                 }
                 var states = (0..<running.count).map { CompletionChoiceState(index: $0) }
                 var completionTokens = 0
@@ -72,8 +73,8 @@ struct CompletionsRoute: Sendable {
             }
             return states
         }
-        let out = CompletionOut(
-            id: id, created: created, model: model,
+        let out = ResponseEnvelope(
+            id: id, object: "text_completion", created: created, model: model,
             choices: states.map {
                 CompletionChoiceOut(
                     index: $0.index, text: $0.text, logprobs: wantsLogprobs ? $0.logprobs : nil,

@@ -331,19 +331,13 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
         sequence.lastToken = now
 
         do {
-            // Ids the tokenizer does not know (a vocabulary padded past the tokenizer's) add no text.
-            var piece = bundle.tokenizer?.token(of: token.id) == nil ? "" : try sequence.detokenizer?.append(token.id) ?? ""
-            let outcome = sequence.stopper.append(tokenID: token.id, probability: token.probability, text: piece)
-            piece = outcome.text
-            if let reason = outcome.finishReason {
-                // Bytes still in the detokenizer belong to the output unless eos or a stop string ended it.
-                if reason != .stop { piece += try sequence.detokenizer?.finish() ?? "" }
-                sequence.continuation.yield(.token(GeneratedToken(id: token.id, text: piece, logprob: logprob, topLogprobs: top)))
+            let step = try sequence.visible.append(token)
+            sequence.continuation.yield(.token(GeneratedToken(id: token.id, text: step.text, logprob: logprob, topLogprobs: top)))
+            if let reason = step.finishReason {
                 finish(sequence, reason: reason, cancelled: false)
-                return
+            } else if sequence.tokens.count >= maxContext {
+                finish(sequence, reason: .length, cancelled: false)
             }
-            sequence.continuation.yield(.token(GeneratedToken(id: token.id, text: piece, logprob: logprob, topLogprobs: top)))
-            if sequence.tokens.count >= maxContext { finish(sequence, reason: .length, cancelled: false) }
         } catch {
             fail(sequence, ServiceError.engineFailure("detokenizing: \(error)"))
         }
@@ -352,8 +346,7 @@ public final class BatchEngine: GenerationService, @unchecked Sendable {
     /// Ends a job: the summary event, then the stream's end; frees its slot at `removeFinished`.
     private func finish(_ sequence: EngineSequence, reason: FinishReason, cancelled: Bool) {
         guard live(sequence) else { return }
-        var trailing = sequence.stopper.flush()
-        if !cancelled || sequence.generatedCount > 0 { trailing += (try? sequence.detokenizer?.finish()) ?? "" }
+        let trailing = (try? sequence.visible.flush()) ?? ""
         let now = DispatchTime.now().uptimeNanoseconds
         func seconds(_ t: UInt64?) -> Double { t.map { Double($0 &- sequence.submitted) / 1e9 } ?? 0 }
         let summary = GenerationSummary(

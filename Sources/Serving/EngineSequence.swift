@@ -2,15 +2,15 @@ import Dispatch
 import Generation
 import Tokenization
 
-/// One job inside the engine: its tokens so far, its sampler, stop rules and detokenizer, and
+/// One job inside the engine: its tokens so far, its sampler, its visible-text stream, and
 /// where its output goes. Touched only by the engine thread once admitted.
 final class EngineSequence {
     let id: Int
     let job: GenerationJob
     let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
     var sampler: Sampler
-    var stopper: StopEvaluator
-    var detokenizer: StreamingDetokenizer?
+    /// Detokenizer and stop rules.
+    var visible: VisibleTextStream
     /// Prompt, then every generated token.
     var tokens: [Int]
     let promptCount: Int
@@ -36,8 +36,7 @@ final class EngineSequence {
         self.job = job
         self.continuation = continuation
         sampler = try Sampler(parameters: job.sampling)
-        stopper = try StopEvaluator(conditions: job.stop)
-        detokenizer = tokenizer.map { StreamingDetokenizer(tokenizer: $0, skipSpecialTokens: true) }
+        visible = try VisibleTextStream(tokenizer: tokenizer, stop: job.stop)
         tokens = job.promptIDs
         promptCount = job.promptIDs.count
         submitted = DispatchTime.now().uptimeNanoseconds
