@@ -27,35 +27,39 @@ public struct ExpectedTensors {
         return ExpertLayout(module: "block_sparse_moe", fused: false)
     }
 
-    /// Every needed tensor and its shape, in load order.
+    /// Every needed tensor and its shape, in load order: the `ParameterTree`'s declarations under
+    /// this checkpoint's names, each layer's experts as the checkpoint stores them.
     public var all: [(name: String, shape: [Int])] {
         let c = configuration
-        let d = c.hiddenSize, hd = c.headCount * c.headDim, kvd = c.keyValueHeadCount * c.headDim
-        var list: [(String, [Int])] = [(TensorNames.embedding, [c.vocabularySize, d])]
-        for l in 0..<c.layerCount {
-            list.append((TensorNames.inputNorm(l), [d]))
-            switch c.layerKinds[l] {
-            case .lightning:
-                list += zip(TensorNames.lightning(l), [[3 * hd, d], [hd, d], [hd], [d, hd]]).map { ($0, $1) }
-            case .softmax:
-                list += zip(TensorNames.softmax(l), [[hd, d], [kvd, d], [kvd, d], [d, hd]]).map { ($0, $1) }
+        var list: [(name: String, shape: [Int])] = []
+        var layout = ExpertLayout(module: TensorNames.moeModules[0], fused: false)
+        for p in ParameterTree(c).parameters {
+            guard let l = p.layer else {
+                list.append((p.name, p.shape))
+                continue
             }
-            list.append((TensorNames.postAttentionNorm(l), [d]))
-            let layout = expertLayout(layer: l)
-            list.append((TensorNames.router(l, module: layout.module), [c.expertCount, d]))
-            if layout.fused {
-                list.append((TensorNames.fusedGateUp(l, module: layout.module), [c.expertCount, 2 * c.intermediateSize, d]))
-                list.append((TensorNames.fusedDown(l, module: layout.module), [c.expertCount, d, c.intermediateSize]))
-            } else {
-                for e in 0..<c.expertCount {
-                    list += zip(TensorNames.expert(l, e, module: layout.module),
-                                [[c.intermediateSize, d], [c.intermediateSize, d], [d, c.intermediateSize]]).map { ($0, $1) }
+            if p.role == .router {
+                layout = expertLayout(layer: l)
+                list.append((TensorNames.router(l, module: layout.module), p.shape))
+            } else if p.role == .expert, let e = p.expert {
+                if !layout.fused {
+                    list.append((renamedExpert(p.name, layer: l, expert: e, module: layout.module), p.shape))
+                } else if e == 0 && p.name == TensorNames.expert(l, 0, module: TensorNames.moeModules[0])[0] {
+                    list.append((TensorNames.fusedGateUp(l, module: layout.module), [c.expertCount, 2 * c.intermediateSize, c.hiddenSize]))
+                    list.append((TensorNames.fusedDown(l, module: layout.module), [c.expertCount, c.hiddenSize, c.intermediateSize]))
                 }
+            } else {
+                list.append((p.name, p.shape))
             }
         }
-        list.append((TensorNames.finalNorm, [d]))
-        if !c.tieWordEmbeddings { list.append((TensorNames.lmHead, [c.vocabularySize, d])) }
         return list
+    }
+
+    /// An expert tensor's name under another MoE module name.
+    private func renamedExpert(_ name: String, layer l: Int, expert e: Int, module: String) -> String {
+        let canonical = TensorNames.expert(l, e, module: TensorNames.moeModules[0])
+        guard let slot = canonical.firstIndex(of: name) else { return name }
+        return TensorNames.expert(l, e, module: module)[slot]
     }
 
     /// Needed tensors the checkpoint lacks.

@@ -16,17 +16,15 @@ public enum RandomCheckpointWriter {
         try AtomicFile.write(try encoder.encode(configuration), to: directory.appendingPathComponent("config.json"))
         var tensors: [(name: String, tensor: TensorView)] = []
         var random = SplitMix64(seed: seed)
-        for (name, shape) in ExpectedTensors(configuration: configuration, available: []).all {
-            let count = shape.reduce(1, *)
-            let isNorm = shape.count == 1
-            let fanIn = Float(shape.last ?? 1)
-            let amplitude = isNorm ? 0.1 : (name == TensorNames.embedding ? 1 : scale / fanIn.squareRoot())
-            var values = [Float](repeating: 0, count: count)
-            for i in 0..<count {
+        for p in ParameterTree(configuration).parameters {
+            let isNorm = p.role == .norm
+            let amplitude = isNorm ? 0.1 : (p.role == .embedding ? 1 : scale / Float(p.fanIn).squareRoot())
+            var values = [Float](repeating: 0, count: p.elementCount)
+            for i in values.indices {
                 let uniform = random.nextSignedUnitFloat()
                 values[i] = (isNorm ? 1 : 0) + amplitude * uniform * (3 as Float).squareRoot()
             }
-            tensors.append((name, TensorView.owned(values, shape: shape, dtype: dtype)))
+            tensors.append((p.name, TensorView.owned(values, shape: p.shape, dtype: dtype)))
         }
         try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
     }
