@@ -47,6 +47,10 @@ let package = Package(
         .target(name: "ChatFormat", swiftSettings: coreSettings),
         .target(
             name: "Generation", dependencies: ["MiniMax", "Kernels", "Tensors", "Tokenization"], swiftSettings: coreSettings),
+        // Backward passes, optimizer, trainer: gradients for every part of the model.
+        .target(
+            name: "Training", dependencies: ["Tensors", "Kernels", "MiniMax", "SafeTensors"],
+            swiftSettings: numericSettings),
         // The batched engine and its scheduler (continuous batching); used by the server and by RL rollouts.
         .target(
             name: "Serving",
@@ -110,6 +114,10 @@ let package = Package(
         .testTarget(
             name: "ServingTests", dependencies: ["Serving", "MiniMax", "Generation", "TestSupport"],
             swiftSettings: coreSettings),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "MiniMax", "Kernels", "SafeTensors", "Tensors", "TestSupport"],
+            exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "OpenAIServerTests",
             dependencies: [

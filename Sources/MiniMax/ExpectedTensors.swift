@@ -1,3 +1,6 @@
+import SafeTensors
+import Tensors
+
 /// The tensors a configuration needs, with their shapes, in the naming scheme a checkpoint uses.
 public struct ExpectedTensors {
     /// How one layer's experts are stored.
@@ -60,6 +63,41 @@ public struct ExpectedTensors {
         let canonical = TensorNames.expert(l, e, module: TensorNames.moeModules[0])
         guard let slot = canonical.firstIndex(of: name) else { return name }
         return TensorNames.expert(l, e, module: module)[slot]
+    }
+
+    /// The checkpoint's tensor for a declared parameter: under its own name, under the other MoE
+    /// module name, or sliced from a layer's fused expert tensors.
+    public func tensor(for p: ParameterDeclaration, in checkpoint: Checkpoint) throws -> TensorView {
+        func named(_ name: String) throws -> TensorView {
+            guard checkpoint.contains(name) else {
+                throw WeightError.missingTensor(name: name, directory: checkpoint.directory.path)
+            }
+            return try checkpoint.tensor(name)
+        }
+        guard let l = p.layer, p.role == .router || p.role == .expert else { return try named(p.name) }
+        let layout = expertLayout(layer: l)
+        if p.role == .router { return try named(TensorNames.router(l, module: layout.module)) }
+        guard let e = p.expert,
+              let slot = TensorNames.expert(l, e, module: TensorNames.moeModules[0]).firstIndex(of: p.name)
+        else { return try named(p.name) }
+        guard layout.fused else { return try named(TensorNames.expert(l, e, module: layout.module)[slot]) }
+        let c = configuration, ffn = c.intermediateSize
+        if slot == 2 {
+            let down = try named(TensorNames.fusedDown(l, module: layout.module))
+            try requireShape(down, [c.expertCount, c.hiddenSize, ffn], TensorNames.fusedDown(l, module: layout.module), checkpoint)
+            return down.slice(e)
+        }
+        let gateUp = try named(TensorNames.fusedGateUp(l, module: layout.module))
+        try requireShape(gateUp, [c.expertCount, 2 * ffn, c.hiddenSize], TensorNames.fusedGateUp(l, module: layout.module), checkpoint)
+        // Gate rows first, then up rows (w1, then w3).
+        return gateUp.slice(e).rows(slot == 0 ? 0 : ffn, count: ffn)
+    }
+
+    private func requireShape(_ view: TensorView, _ shape: [Int], _ name: String, _ checkpoint: Checkpoint) throws {
+        guard view.shape == shape else {
+            let file = checkpoint.directory.appendingPathComponent(checkpoint.weightMap[name] ?? "").path
+            throw WeightError.wrongShape(name: name, file: file, expected: shape, actual: view.shape)
+        }
     }
 
     /// Needed tensors the checkpoint lacks.

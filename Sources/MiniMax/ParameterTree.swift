@@ -14,10 +14,16 @@ public struct ParameterTree: Sendable {
     public let offsets: [Int]
     /// Elements of all parameters together.
     public let elementCount: Int
+    private let indexByName: [String: Int]
 
     public init(_ configuration: Configuration) {
+        self.init(configuration: configuration, parameters: Self.declarations(configuration))
+    }
+
+    /// A tree of chosen declarations (for tests and tools that train something other than a whole model).
+    public init(configuration: Configuration, parameters: [ParameterDeclaration]) {
         self.configuration = configuration
-        parameters = Self.declarations(configuration)
+        self.parameters = parameters
         var offsets: [Int] = []
         var total = 0
         offsets.reserveCapacity(parameters.count)
@@ -27,14 +33,11 @@ public struct ParameterTree: Sendable {
         }
         self.offsets = offsets
         elementCount = total
+        indexByName = Dictionary(parameters.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The index of the parameter named `name`, if the configuration declares it.
     public func index(of name: String) -> Int? { indexByName[name] }
-
-    private var indexByName: [String: Int] {
-        Dictionary(parameters.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-    }
 
     private static func declarations(_ c: Configuration) -> [ParameterDeclaration] {
         let d = c.hiddenSize, width = c.headCount * c.headDim, kvWidth = c.keyValueHeadCount * c.headDim

@@ -1,8 +1,9 @@
 import SafeTensors
 import Tensors
 
-/// Builds `ModelWeights` from a checkpoint: every tensor is looked up by name, its shape checked
-/// against the configuration, and viewed in place (memory-mapped; nothing is copied but the norms).
+/// Builds `ModelWeights` from a checkpoint: every declared parameter (`ParameterTree`) is looked up
+/// under the checkpoint's names, its shape checked against the configuration, and viewed in place
+/// (memory-mapped; nothing is copied but the norms).
 public struct WeightLoader {
     public let configuration: Configuration
     public let checkpoint: Checkpoint
@@ -13,22 +14,29 @@ public struct WeightLoader {
     }
 
     public func load() throws -> ModelWeights {
-        let expected = ExpectedTensors(configuration: configuration, available: Set(checkpoint.weightMap.keys))
-        let shapes = Dictionary(expected.all.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
-        func tensor(_ name: String) throws -> TensorView {
-            guard checkpoint.contains(name) else {
+        let tree = ParameterTree(configuration)
+        let source = ExpectedTensors(configuration: configuration, available: Set(checkpoint.weightMap.keys))
+        return try Self.assemble(configuration: configuration) { name in
+            guard let index = tree.index(of: name) else {
                 throw WeightError.missingTensor(name: name, directory: checkpoint.directory.path)
             }
-            let view = try checkpoint.tensor(name)
-            if let shape = shapes[name], view.shape != shape {
-                let file = checkpoint.directory.appendingPathComponent(checkpoint.weightMap[name] ?? "").path
-                throw WeightError.wrongShape(name: name, file: file, expected: shape, actual: view.shape)
+            let p = tree.parameters[index]
+            let view = try source.tensor(for: p, in: checkpoint)
+            if view.shape != p.shape {
+                let file = checkpoint.directory.appendingPathComponent(checkpoint.weightMap[p.name] ?? "").path
+                throw WeightError.wrongShape(name: p.name, file: file, expected: p.shape, actual: view.shape)
             }
             return view
         }
-        func vector(_ name: String) throws -> [Float] { try tensor(name).toFloatArray() }
+    }
 
-        let c = configuration
+    /// The weights struct from a source of parameters by their `ParameterTree` names: the one
+    /// place that knows which declaration feeds which field of the inference model.
+    public static func assemble(
+        configuration c: Configuration, tensor: (String) throws -> TensorView
+    ) throws -> ModelWeights {
+        func vector(_ name: String) throws -> [Float] { try tensor(name).toFloatArray() }
+        let module = TensorNames.moeModules[0]
         let embedding = try tensor(TensorNames.embedding)
         var layers: [DecoderLayerWeights] = []
         for l in 0..<c.layerCount {
@@ -44,28 +52,15 @@ public struct WeightLoader {
                 mixer = .softmax(SoftmaxAttentionWeights(
                     query: try tensor(n[0]), key: try tensor(n[1]), value: try tensor(n[2]), output: try tensor(n[3])))
             }
-            let layout = expected.expertLayout(layer: l)
-            var experts: [ExpertWeights] = []
-            if layout.fused {
-                let gateUp = try tensor(TensorNames.fusedGateUp(l, module: layout.module))
-                let down = try tensor(TensorNames.fusedDown(l, module: layout.module))
-                for e in 0..<c.expertCount {
-                    let both = gateUp.slice(e)
-                    experts.append(ExpertWeights(
-                        gate: both.rows(0, count: c.intermediateSize),
-                        up: both.rows(c.intermediateSize, count: c.intermediateSize), down: down.slice(e)))
-                }
-            } else {
-                for e in 0..<c.expertCount {
-                    let n = TensorNames.expert(l, e, module: layout.module)
-                    experts.append(ExpertWeights(gate: try tensor(n[0]), up: try tensor(n[1]), down: try tensor(n[2])))
-                }
+            let experts = try (0..<c.expertCount).map { e in
+                let n = TensorNames.expert(l, e, module: module)
+                return ExpertWeights(gate: try tensor(n[0]), up: try tensor(n[1]), down: try tensor(n[2]))
             }
             layers.append(DecoderLayerWeights(
                 inputNorm: try vector(TensorNames.inputNorm(l)),
                 postAttentionNorm: try vector(TensorNames.postAttentionNorm(l)),
                 mixer: mixer,
-                moe: MixtureOfExpertsWeights(router: try tensor(TensorNames.router(l, module: layout.module)), experts: experts)))
+                moe: MixtureOfExpertsWeights(router: try tensor(TensorNames.router(l, module: module)), experts: experts)))
         }
         let lmHead = c.tieWordEmbeddings ? embedding : try tensor(TensorNames.lmHead)
         return ModelWeights(embedding: embedding, layers: layers, finalNorm: try vector(TensorNames.finalNorm), lmHead: lmHead)
