@@ -49,7 +49,7 @@ let package = Package(
             name: "Generation", dependencies: ["MiniMax", "Kernels", "Tensors", "Tokenization"], swiftSettings: coreSettings),
         // Backward passes, optimizer, trainer: gradients for every part of the model.
         .target(
-            name: "Training", dependencies: ["Tensors", "Kernels", "MiniMax", "SafeTensors"],
+            name: "Training", dependencies: ["Tensors", "Kernels", "MiniMax", "SafeTensors", "Tokenization", "ChatFormat"],
             swiftSettings: numericSettings),
         // The batched engine and its scheduler (continuous batching); used by the server and by RL rollouts.
         .target(
@@ -116,7 +116,7 @@ let package = Package(
             swiftSettings: coreSettings),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "MiniMax", "Kernels", "SafeTensors", "Tensors", "TestSupport"],
+            dependencies: ["Training", "MiniMax", "Kernels", "SafeTensors", "Tensors", "Tokenization", "ChatFormat", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "OpenAIServerTests",
