@@ -81,8 +81,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: coreSettings),
-        // Backward passes of the model's parts on fp32 master weights.
-        .target(name: "Training", dependencies: ["Tensors", "Kernels", "MiniMax"], swiftSettings: numericSettings),
         .executableTarget(
             name: "MiniMaxCLI", dependencies: ["MiniMaxCommands"], swiftSettings: coreSettings),
 
@@ -104,9 +102,6 @@ let package = Package(
             name: "MiniMaxTests",
             dependencies: ["MiniMax", "Kernels", "SafeTensors", "Tensors", "TestSupport", "AllocationCounting"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
-        .testTarget(
-            name: "TrainingTests", dependencies: ["Training", "MiniMax", "Kernels", "Tensors", "TestSupport"],
-            swiftSettings: coreSettings),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
