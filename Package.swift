@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "MiniMaxCommands",
             dependencies: [
-                "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving", "OpenAIServer",
+                "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving", "OpenAIServer", "Training",
                 "Kernels", "SafeTensors", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +116,10 @@ let package = Package(
             swiftSettings: coreSettings),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "MiniMax", "Kernels", "SafeTensors", "Tensors", "Tokenization", "ChatFormat", "TestSupport"],
+            dependencies: [
+                "Training", "MiniMax", "Kernels", "SafeTensors", "Tensors", "Tokenization", "ChatFormat", "Generation",
+                "TestSupport",
+            ],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
         .testTarget(
             name: "OpenAIServerTests",

@@ -23,6 +23,10 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(BenchCommand.self)
         commands.append(KernelBenchCommand.self)
         commands.append(ServeCommand.self)
+        commands.append(InitCommand.self)
+        commands.append(TrainCommand.self)
+        commands.append(GradCommand.self)
+        commands.append(PerplexityCommand.self)
         return commands
     }
 

@@ -102,6 +102,11 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
     public let path: String
     public let reason: String
     public var description: String { "\(path): cannot write: \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Writes files so that readers never see half of one: a temporary sibling, then a rename.
