@@ -40,10 +40,9 @@ struct InitCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw ConfigurationError.missingFile(path: url.path) }
         let configuration = try Configuration.decode(data, path: url.path)
         let directory = URL(fileURLWithPath: out)
-        var source: URL?
-        if tokenizer != "byte" {
-            source = URL(fileURLWithPath: tokenizer)
-            let loaded = try ModelBundle.loadTokenizer(directory: source!)
+        let source = tokenizer == "byte" ? nil : URL(fileURLWithPath: tokenizer)
+        if let source {
+            let loaded = try ModelBundle.loadTokenizer(directory: source)
             guard loaded.vocabularySize <= configuration.vocabularySize else {
                 throw CommandFailure("--tokenizer: \(tokenizer) has \(loaded.vocabularySize) ids, more than the config's vocab_size \(configuration.vocabularySize)")
             }

@@ -117,7 +117,9 @@ struct TrainCommand: ParsableCommand {
             auxiliaryLossCoefficient: auxLossCoef ?? Self.configuredAuxiliaryCoefficient(modelDirectory))
         options.optimizer.weightDecay = weightDecay
         options.optimizer.maxGradientNorm = clip > 0 ? clip : nil
-        let modelFiles = ModelFiles(configuration: configuration, source: modelDirectory)
+        let modelFiles = ModelFiles(
+            configuration: configuration, source: modelDirectory,
+            configurationFile: modelDirectory.appendingPathComponent("config.json"))
         let trainer: Trainer
         if let resumeStep {
             let loaded = try checkpoints.load(step: resumeStep, configuration: configuration, optimizer: options.optimizer)

@@ -128,23 +128,33 @@ public struct ModelFiles: Sendable {
     public let configuration: Configuration
     /// The directory whose tokenizer and generation files are copied.
     public let source: URL?
+    /// A config.json to copy as it is (nil: the configuration is written in the transformers dialect).
+    public let configurationFile: URL?
 
     public static let copiedFiles = [
         "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "special_tokens_map.json",
         "added_tokens.json", "generation_config.json",
     ]
 
-    public init(configuration: Configuration, source: URL?) {
+    public init(configuration: Configuration, source: URL?, configurationFile: URL? = nil) {
         self.configuration = configuration
         self.source = source
+        self.configurationFile = configurationFile
     }
 
-    /// Writes config.json, model.safetensors and the copied files into `directory`.
+    /// Writes config.json, model.safetensors and the copied files into `directory`. A given
+    /// configuration file is copied as it is (fields the engine does not read, such as
+    /// `router_aux_loss_coef`, survive).
     public func write(_ parameters: ParameterStore, to directory: URL, dtype: DType = .float32) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(configuration), to: directory.appendingPathComponent("config.json"))
+        let config = directory.appendingPathComponent("config.json")
+        if let configurationFile, let data = FileManager.default.contents(atPath: configurationFile.path) {
+            try AtomicFile.write(data, to: config)
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(configuration), to: config)
+        }
         try parameters.writeSafeTensors(to: directory.appendingPathComponent("model.safetensors"), dtype: dtype)
         guard let source, source.standardizedFileURL != directory.standardizedFileURL else { return }
         for name in Self.copiedFiles {
