@@ -57,7 +57,9 @@ final class InferenceParityTests: XCTestCase {
                 norm: storage.make(norm.map(Double.init)), outputProjection: storage.make(outProj.map(Double.init)))
             var out = [Float](repeating: 0, count: tokens * hidden)
             _ = LightningMixerTraining.forward(x, tokens: tokens, configuration: c, layer: layer, parameters: p, into: &out)
-            XCTAssertLessThan(TestSupport.relativeError(out, expected), 1e-6, "lightning T=\(tokens) B=\(blockSize)")
+            let error = TestSupport.relativeError(out, expected)
+            print("[parity] \("lightning T=\(tokens) B=\(blockSize)") relative error \(error)")
+            XCTAssertLessThan(error, 1e-6, "lightning T=\(tokens) B=\(blockSize)")
         }
     }
 
@@ -83,7 +85,9 @@ final class InferenceParityTests: XCTestCase {
                                            value: storage.make(v.map(Double.init)), output: storage.make(o.map(Double.init)))
             var out = [Float](repeating: 0, count: tokens * hidden)
             _ = SoftmaxMixerTraining.forward(x, tokens: tokens, configuration: c, parameters: p, into: &out)
-            XCTAssertLessThan(TestSupport.relativeError(out, expected), 1e-6, "softmax T=\(tokens) window=\(window ?? 0)")
+            let error = TestSupport.relativeError(out, expected)
+            print("[parity] \("softmax T=\(tokens) window=\(window ?? 0)") relative error \(error)")
+            XCTAssertLessThan(error, 1e-6, "softmax T=\(tokens) window=\(window ?? 0)")
         }
     }
 
@@ -111,7 +115,9 @@ final class InferenceParityTests: XCTestCase {
                                              down: storage.make($0[2].map(Double.init))) })
             var out = [Float](repeating: 0, count: tokens * hidden)
             _ = MixtureOfExpertsTraining.forward(x, tokens: tokens, configuration: c, parameters: p, into: &out)
-            XCTAssertLessThan(TestSupport.relativeError(out, expected), 1e-6, "MoE T=\(tokens) top-\(k)")
+            let error = TestSupport.relativeError(out, expected)
+            print("[parity] \("MoE T=\(tokens) top-\(k)") relative error \(error)")
+            XCTAssertLessThan(error, 1e-6, "MoE T=\(tokens) top-\(k)")
         }
     }
 }
