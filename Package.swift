@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "MiniMaxCommandsTests",
             dependencies: [
-                "MiniMaxCommands", "MiniMax", "Tensors", "TestSupport",
+                "MiniMaxCommands", "MiniMax", "SafeTensors", "Tensors", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Swift 5 mode: the in-process command harness swaps the C `stdin`/`stdout` streams,
