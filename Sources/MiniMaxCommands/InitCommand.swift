@@ -25,12 +25,15 @@ struct InitCommand: ParsableCommand {
         valueName: "byte|DIR"))
     var tokenizer: String = "byte"
 
+    @Flag(name: .long, help: "Replace a model already in --out.")
+    var force = false
+
     func validate() throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw ValidationError("--out: \(out) is a file; give a directory to create") }
-            if FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path) {
-                throw ValidationError("--out: \(out) already holds a model (model.safetensors); give a new directory")
+            if !force, FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent("model.safetensors").path) {
+                throw ValidationError("--out: \(out) already holds a model (model.safetensors); give a new directory or --force")
             }
         }
     }
