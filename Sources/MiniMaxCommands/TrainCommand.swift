@@ -60,6 +60,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Write a checkpoint every N updates (default: only at the end).")
     var checkpointEvery: Int = 0
 
+    @Option(name: .long, parsing: .unconditional, help: "Checkpoints kept on disk, the newest (0: all).")
+    var keepCheckpoints: Int = 3
+
     @Option(name: .long, parsing: .unconditional, help: "Seed of the data order.")
     var seed: UInt64 = 0
 
@@ -82,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let batchTokens, batchTokens < seqLen { throw ValidationError("--batch-tokens (\(batchTokens)) must be at least --seq-len (\(seqLen))") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative, got \(warmup)") }
-        for (name, value) in [("--eval-every", evalEvery), ("--checkpoint-every", checkpointEvery)] where value < 0 {
+        for (name, value) in [("--eval-every", evalEvery), ("--checkpoint-every", checkpointEvery), ("--keep-checkpoints", keepCheckpoints)] where value < 0 {
             throw ValidationError("\(name) must not be negative, got \(value)")
         }
         guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a positive number, got \(lr)") }
@@ -116,6 +119,7 @@ struct TrainCommand: ParsableCommand {
             seed: seed, checkpointEvery: checkpointEvery, evaluateEvery: evalEvery,
             auxiliaryLossCoefficient: auxLossCoef ?? Self.configuredAuxiliaryCoefficient(modelDirectory))
         options.optimizer.weightDecay = weightDecay
+        options.keptCheckpoints = keepCheckpoints
         options.optimizer.maxGradientNorm = clip > 0 ? clip : nil
         let modelFiles = ModelFiles(
             configuration: configuration, source: modelDirectory,

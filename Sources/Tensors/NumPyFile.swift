@@ -118,8 +118,14 @@ public enum AtomicFile {
             throw FileWriteError(path: url.path, reason: "directory \(directory.path) does not exist")
         }
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data) else {
-            throw FileWriteError(path: url.path, reason: "cannot create a file in \(directory.path)")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            // The POSIX reason (no space left on device, permission denied, …) when there is one.
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? (error as NSError).localizedDescription
+            throw FileWriteError(path: url.path, reason: reason)
         }
         // rename(2) replaces an existing file atomically.
         guard rename(temporary.path, url.path) == 0 else {

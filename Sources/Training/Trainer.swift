@@ -18,6 +18,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var evaluateEvery: Int
     /// The load-balancing loss's coefficient (transformers' `router_aux_loss_coef`; 0: off).
     public var auxiliaryLossCoefficient: Float
+    /// Checkpoints kept on disk (the newest; 0: all).
+    public var keptCheckpoints: Int = 3
 
     public init(
         steps: Int, batchTokens: Int, sequenceLength: Int, schedule: LearningRateSchedule,
@@ -106,6 +108,7 @@ public final class Trainer {
             try MetricsLog.append(metrics, to: metricsURL)
             if final || (options.checkpointEvery > 0 && state.step % options.checkpointEvery == 0) {
                 try checkpoints.write(step: state.step, parameters: parameters, optimizer: optimizer, state: state, modelFiles: modelFiles)
+                checkpoints.removeOlder(keeping: options.keptCheckpoints)
             }
             report(metrics)
         }

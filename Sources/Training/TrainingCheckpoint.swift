@@ -61,6 +61,12 @@ public struct CheckpointDirectory: Sendable {
         }
     }
 
+    /// Deletes all but the newest `count` checkpoints (none when `count` is 0).
+    public func removeOlder(keeping count: Int) {
+        guard count > 0 else { return }
+        for step in steps().dropLast(count) { try? FileManager.default.removeItem(at: url(step: step)) }
+    }
+
     public func write(
         step: Int, parameters: ParameterStore, optimizer: AdamW, state: TrainerState, modelFiles: ModelFiles
     ) throws {
