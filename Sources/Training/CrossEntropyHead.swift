@@ -1,24 +1,33 @@
 import Foundation
 import Kernels
 
+/// What the LM head reports for each predicted row.
+public struct TokenStatistics: Sendable, Equatable {
+    /// −log p(target), nats.
+    public var negativeLogProbability: Double
+    /// −Σ_v p_v log p_v of the row's distribution, nats.
+    public var entropy: Double
+}
+
 /// The fp32 LM head fused with cross-entropy: logits = h · Wᵀ, loss = −log softmax(logits)[target].
 /// Rows are processed a chunk at a time, so no [T, V] probability matrix exists beyond one chunk;
-/// rows with weight 0 (not predicted) are skipped entirely.
+/// rows that are not predicted are skipped entirely.
 enum CrossEntropyHead {
     static let chunkRows = 32
 
-    /// hidden: [T, D] (after the final norm); head: [V, D]; targets, rowWeights: [T].
-    /// Returns Σ_t rowWeights[t] · (−log p_t(target_t)) and, for each row, −log p (0 where skipped).
-    /// When gradients are given, accumulates d(Σ_t w_t·CE_t)/dh into `hiddenGradient` [T, D] and
-    /// into `headGradient` [V, D].
+    /// hidden: [T, D] (after the final norm); head: [V, D]; targets, predicted: [T].
+    /// `weight(t, −log p_t)` gives each predicted row's weight w_t in the loss Σ_t w_t · CE_t (it may
+    /// depend on the row's own probability: RL objectives do). Returns Σ w_t·CE_t and each
+    /// predicted row's statistics (nil for the others). When gradients are given, accumulates
+    /// ∂(Σ w_t·CE_t)/∂h into `hiddenGradient` [T, D] and into `headGradient` [V, D].
     static func loss(
         hidden: UnsafePointer<Float>, rows: Int, width: Int, head: UnsafePointer<Float>, vocabulary: Int,
-        targets: [Int], rowWeights: [Float],
+        targets: [Int], predicted mask: [Bool], weight: (Int, Double) -> Float,
         hiddenGradient: UnsafeMutablePointer<Float>? = nil, headGradient: UnsafeMutablePointer<Float>? = nil
-    ) -> (total: Double, perRow: [Double]) {
-        let predicted = (0..<rows).filter { rowWeights[$0] != 0 }
+    ) -> (total: Double, rows: [TokenStatistics?]) {
+        let predicted = (0..<rows).filter { mask[$0] }
         var total = 0.0
-        var perRow = [Double](repeating: 0, count: rows)
+        var statistics = [TokenStatistics?](repeating: nil, count: rows)
         // gathered: [c, D]; logits: [c, V]; gatheredGradient: [c, D]
         ScratchMemory.withFloats(chunkRows * (2 * width + vocabulary)) { gathered in
             let logits = gathered + chunkRows * width, gatheredGradient = logits + chunkRows * vocabulary
@@ -32,18 +41,23 @@ enum CrossEntropyHead {
                     var maximum = -Float.infinity
                     for v in 0..<vocabulary { maximum = max(maximum, row[v]) }
                     let target = targets[t], targetLogit = row[target] - maximum
-                    var sum = 0.0
+                    var sum = 0.0, weightedLogits = 0.0
                     for v in 0..<vocabulary {
-                        row[v] = expf(row[v] - maximum)
+                        let shifted = row[v] - maximum
+                        row[v] = expf(shifted)
                         sum += Double(row[v])
+                        weightedLogits += Double(row[v]) * Double(shifted)
                     }
-                    let negativeLogProbability = log(sum) - Double(targetLogit)
-                    perRow[t] = negativeLogProbability
-                    total += Double(rowWeights[t]) * negativeLogProbability
+                    let logSum = log(sum)
+                    let negativeLogProbability = logSum - Double(targetLogit)
+                    // H = log Σe − Σ p·(logit − max)
+                    statistics[t] = TokenStatistics(negativeLogProbability: negativeLogProbability, entropy: logSum - weightedLogits / sum)
+                    let w = weight(t, negativeLogProbability)
+                    total += Double(w) * negativeLogProbability
                     // dLogits = w · (p − onehot(target))
-                    let scale = Float(1 / sum) * rowWeights[t]
+                    let scale = Float(1 / sum) * w
                     for v in 0..<vocabulary { row[v] *= scale }
-                    row[target] -= rowWeights[t]
+                    row[target] -= w
                 }
                 guard let headGradient else { continue }
                 gatheredGradient.initialize(repeating: 0, count: n * width)
@@ -57,6 +71,6 @@ enum CrossEntropyHead {
                 }
             }
         }
-        return (total, perRow)
+        return (total, statistics)
     }
 }

@@ -12,6 +12,8 @@ public struct SequenceLoss: Sendable, Equatable {
     public var auxiliary: Double
     /// Rows routed to each expert, summed over layers: [E].
     public var expertLoad: [Int]
+    /// Per position, the predicted token's statistics (nil where the mask is false): [T].
+    public var tokens: [TokenStatistics?] = []
 }
 
 /// Next-token training of the whole model over one sequence (DESIGN.md §1.2): embed → layers →
@@ -25,6 +27,17 @@ public enum LanguageModelGradient {
     public static func run(
         parameters store: ParameterStore, gradients gradientStore: ParameterStore?,
         inputs: [Int], targets: [Int], mask: [Bool], lossScale: Float = 1, auxiliaryScale: Float = 0
+    ) -> SequenceLoss {
+        run(parameters: store, gradients: gradientStore, inputs: inputs, targets: targets, mask: mask,
+            tokenWeight: { _, _ in lossScale }, auxiliaryScale: auxiliaryScale)
+    }
+
+    /// The same with a weight per predicted token, `tokenWeight(t, −log p_t)`, which may depend
+    /// on the token's own probability under the current weights (the RL objectives' weights do):
+    /// the gradient is that of Σ_t w_t · CE_t, w_t held constant.
+    public static func run(
+        parameters store: ParameterStore, gradients gradientStore: ParameterStore?,
+        inputs: [Int], targets: [Int], mask: [Bool], tokenWeight: (Int, Double) -> Float, auxiliaryScale: Float = 0
     ) -> SequenceLoss {
         let c = store.tree.configuration
         let tokens = inputs.count, width = c.hiddenSize
@@ -45,20 +58,21 @@ public enum LanguageModelGradient {
         // normed: [T, D]
         var normed = [Float](repeating: 0, count: tokens * width)
         RMSNorm.apply(h, rows: tokens, width: width, weight: p.finalNorm, eps: c.rmsNormEpsilon, into: &normed)
-        let rowWeights = mask.map { $0 ? lossScale : 0 }
         let predicted = mask.filter { $0 }.count
         guard let gradientStore else {
             let ce = CrossEntropyHead.loss(
                 hidden: normed, rows: tokens, width: width, head: p.lmHead, vocabulary: c.vocabularySize,
-                targets: targets, rowWeights: mask.map { $0 ? 1 : 0 })
-            return SequenceLoss(crossEntropySum: ce.total, predictedTokens: predicted, auxiliary: balance.loss, expertLoad: balance.load)
+                targets: targets, predicted: mask, weight: { _, _ in 1 })
+            return SequenceLoss(
+                crossEntropySum: ce.total, predictedTokens: predicted, auxiliary: balance.loss, expertLoad: balance.load,
+                tokens: ce.rows)
         }
         let g = ModelParameters(gradientStore)
         // dNormed, dH: [T, D]
         var dNormed = [Float](repeating: 0, count: tokens * width)
         let ce = CrossEntropyHead.loss(
             hidden: normed, rows: tokens, width: width, head: p.lmHead, vocabulary: c.vocabularySize, targets: targets,
-            rowWeights: rowWeights, hiddenGradient: &dNormed, headGradient: g.lmHead)
+            predicted: mask, weight: tokenWeight, hiddenGradient: &dNormed, headGradient: g.lmHead)
         var dH = [Float](repeating: 0, count: tokens * width)
         RMSNormBackward.apply(
             input: h, rows: tokens, width: width, weight: p.finalNorm, eps: c.rmsNormEpsilon, outputGradient: dNormed,
@@ -75,8 +89,10 @@ public enum LanguageModelGradient {
             let row = g.embedding + id * width
             for i in 0..<width { row[i] += dH[t * width + i] }
         }
-        // lossScale is folded into the row weights; report the unscaled sum.
-        let crossEntropy = zip(ce.perRow, mask).reduce(0.0) { $0 + ($1.1 ? $1.0 : 0) }
-        return SequenceLoss(crossEntropySum: crossEntropy, predictedTokens: predicted, auxiliary: balance.loss, expertLoad: balance.load)
+        // The weights are folded into the gradient; report the unweighted sum.
+        let crossEntropy = ce.rows.reduce(0.0) { $0 + ($1?.negativeLogProbability ?? 0) }
+        return SequenceLoss(
+            crossEntropySum: crossEntropy, predictedTokens: predicted, auxiliary: balance.loss, expertLoad: balance.load,
+            tokens: ce.rows)
     }
 }
