@@ -49,7 +49,8 @@ let package = Package(
             name: "Generation", dependencies: ["MiniMax", "Kernels", "Tensors", "Tokenization"], swiftSettings: coreSettings),
         // Backward passes, optimizer, trainer: gradients for every part of the model.
         .target(
-            name: "Training", dependencies: ["Tensors", "Kernels", "MiniMax", "SafeTensors", "Tokenization", "ChatFormat"],
+            name: "Training",
+            dependencies: ["Tensors", "Kernels", "MiniMax", "SafeTensors", "Tokenization", "ChatFormat", "Generation"],
             swiftSettings: numericSettings),
         // The batched engine and its scheduler (continuous batching); used by the server and by RL rollouts.
         .target(
