@@ -30,31 +30,32 @@ public enum VectorMath {
 
     /// x · sigmoid(x) over `count` values in place.
     public static func siluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let raw = UnsafeMutableRawPointer(x)
-        var i = 0
-        while i &+ 16 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-            raw.storeBytes(of: v / (exp(-v) + 1), toByteOffset: i &* 4, as: SIMD16<Float>.self)
-            i &+= 16
-        }
-        while i < count {
-            x[i] = Activations.silu(x[i])
-            i &+= 1
-        }
+        applyInPlace(x, count: count) { v in v / (exp(-v) + 1) }
     }
 
     /// sigmoid over `count` values in place.
     public static func sigmoidInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        applyInPlace(x, count: count) { v in 1 / (exp(-v) + 1) }
+    }
+
+    /// Applies a lane-wise function 16 values at a time; the last < 16 values go through the same
+    /// vector code in a zero-padded vector. So a value's result never depends on where it sits in
+    /// the buffer — which rows share a call (the batch) cannot change a row's bits.
+    @inline(__always)
+    static func applyInPlace(
+        _ x: UnsafeMutablePointer<Float>, count: Int, _ f: (SIMD16<Float>) -> SIMD16<Float>
+    ) {
         let raw = UnsafeMutableRawPointer(x)
         var i = 0
         while i &+ 16 <= count {
             let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-            raw.storeBytes(of: 1 / (exp(-v) + 1), toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            raw.storeBytes(of: f(v), toByteOffset: i &* 4, as: SIMD16<Float>.self)
             i &+= 16
         }
-        while i < count {
-            x[i] = Activations.sigmoid(x[i])
-            i &+= 1
-        }
+        guard i < count else { return }
+        var tail = SIMD16<Float>()
+        for lane in 0..<(count - i) { tail[lane] = x[i + lane] }
+        let result = f(tail)
+        for lane in 0..<(count - i) { x[i + lane] = result[lane] }
     }
 }

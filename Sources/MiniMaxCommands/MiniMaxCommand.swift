@@ -27,6 +27,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(TrainCommand.self)
         commands.append(GradCommand.self)
         commands.append(PerplexityCommand.self)
+        commands.append(RLCommand.self)
         return commands
     }
 

@@ -21,9 +21,10 @@ public struct GroupAdvantage: Sendable, Equatable {
 
     public init(rewards: [Double], epsilon: Double = GroupAdvantage.defaultEpsilon) {
         let scored = rewards.filter(\.isFinite)
-        mean = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
+        let average = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
+        mean = average
         if scored.count > 1 {
-            let squares = scored.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            let squares = scored.reduce(0) { $0 + ($1 - average) * ($1 - average) }
             standardDeviation = (squares / Double(scored.count - 1)).squareRoot()
         } else {
             standardDeviation = 0

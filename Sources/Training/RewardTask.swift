@@ -24,6 +24,12 @@ public struct Score: Sendable, Equatable {
     public var correct: Bool
     /// Whether the response has the M1 shape: `<think>…</think>` then a non-empty answer.
     public var wellFormed: Bool
+
+    public init(reward: Double, correct: Bool, wellFormed: Bool) {
+        self.reward = reward
+        self.correct = correct
+        self.wellFormed = wellFormed
+    }
 }
 
 /// A source of problems and their verifier. Rewards are the correctness (1 or 0) plus a format

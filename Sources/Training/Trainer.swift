@@ -174,8 +174,10 @@ public final class Trainer {
 
 /// `metrics.jsonl`: one JSON object per step, appended; a resumed run first drops the lines of
 /// steps after its checkpoint (and any half-written last line).
-enum MetricsLog {
-    static func append(_ metrics: StepMetrics, to url: URL) throws {
+public enum MetricsLog {
+    private struct StepOnly: Decodable { let step: Int }
+
+    public static func append<Line: Encodable>(_ metrics: Line, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(metrics)
@@ -191,11 +193,11 @@ enum MetricsLog {
         try handle.write(contentsOf: line)
     }
 
-    static func truncate(_ url: URL, keepingThrough step: Int) throws {
+    public static func truncate(_ url: URL, keepingThrough step: Int) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else { return }
         var kept = Data()
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            guard let metrics = try? JSONDecoder().decode(StepMetrics.self, from: Data(line)), metrics.step <= step else { continue }
+            guard let metrics = try? JSONDecoder().decode(StepOnly.self, from: Data(line)), metrics.step <= step else { continue }
             kept.append(contentsOf: line)
             kept.append(UInt8(ascii: "\n"))
         }

@@ -3,8 +3,15 @@ import MiniMax
 import SafeTensors
 import Tensors
 
+/// A trainer state that knows how many optimizer updates were taken.
+public protocol StepCounting {
+    var optimizerSteps: Int { get }
+}
+
 /// Where a run stands, saved beside its weights so `--resume` continues exactly.
-public struct TrainerState: Codable, Sendable, Equatable {
+public struct TrainerState: Codable, Sendable, Equatable, StepCounting {
+    public var optimizerSteps: Int { step }
+
     /// Optimizer updates done.
     public var step: Int
     /// Training windows consumed (the data position).
@@ -67,8 +74,8 @@ public struct CheckpointDirectory: Sendable {
         for step in steps().dropLast(count) { try? FileManager.default.removeItem(at: url(step: step)) }
     }
 
-    public func write(
-        step: Int, parameters: ParameterStore, optimizer: AdamW, state: TrainerState, modelFiles: ModelFiles
+    public func write<State: Encodable>(
+        step: Int, parameters: ParameterStore, optimizer: AdamW, state: State, modelFiles: ModelFiles
     ) throws {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let temporary = root.appendingPathComponent(".incomplete-\(step)-\(UInt32.random(in: 0...UInt32.max))")
@@ -101,10 +108,17 @@ public struct CheckpointDirectory: Sendable {
     public func load(step: Int, configuration: Configuration, optimizer settings: AdamWSettings) throws
         -> (parameters: ParameterStore, optimizer: AdamW, state: TrainerState)
     {
+        try load(step: step, configuration: configuration, optimizer: settings, state: TrainerState.self)
+    }
+
+    /// The same for a trainer with its own state type; the optimizer's step count is the state's `step`.
+    public func load<State: Decodable & StepCounting>(
+        step: Int, configuration: Configuration, optimizer settings: AdamWSettings, state stateType: State.Type
+    ) throws -> (parameters: ParameterStore, optimizer: AdamW, state: State) {
         let directory = url(step: step)
         do {
             let state = try JSONDecoder().decode(
-                TrainerState.self, from: Data(contentsOf: directory.appendingPathComponent("trainer_state.json")))
+                State.self, from: Data(contentsOf: directory.appendingPathComponent("trainer_state.json")))
             let parameters = try ParameterStore.load(configuration: configuration, checkpoint: try Checkpoint(directory: directory))
             let file = try SafeTensorsFile(url: directory.appendingPathComponent("optimizer.safetensors"))
             let m = ParameterStore(tree: parameters.tree), v = ParameterStore(tree: parameters.tree)
@@ -118,7 +132,7 @@ public struct CheckpointDirectory: Sendable {
                 }
             }
             let optimizer = AdamW(tree: parameters.tree, settings: settings)
-            optimizer.restore(step: state.step, firstMoment: m, secondMoment: v)
+            optimizer.restore(step: state.optimizerSteps, firstMoment: m, secondMoment: v)
             return (parameters, optimizer, state)
         } catch let error as CheckpointError {
             throw error
