@@ -23,6 +23,8 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(BenchCommand.self)
         commands.append(KernelBenchCommand.self)
         commands.append(ServeCommand.self)
+        commands.append(PlanCommand.self)
+        commands.append(PlanCheckCommand.self)
         return commands
     }
 
