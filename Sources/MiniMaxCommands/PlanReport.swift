@@ -50,7 +50,7 @@ struct PlanReport {
         out.append("  lightning state  \(sheet.constantStateFormula) = \(b(sheet.constantStateBytes)), constant in context")
         let perToken = CacheType.allCases.map { "\($0.rawValue) \(g(sheet.cacheElementsPerToken * $0.bytes)) B" }.joined(separator: ", ")
         out.append("  KV per token     \(sheet.cacheFormula) × dtype bytes: \(perToken)")
-        for t in [1 << 10, 1 << 17, 1 << 20, s.context].uniqued() {
+        for t in [1 << 10, 1 << 17, 1 << 20, s.context].uniqued().sorted() {
             let kv = p.cacheBytesPerToken * t
             out.append("  KV at \(pad(Quantities.tokens(t), 6))     \(b(kv)) (\(s.cacheType.rawValue)); with the state \(b(p.sequenceBytes(tokens: t)))")
         }

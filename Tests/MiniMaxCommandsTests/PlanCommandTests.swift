@@ -73,7 +73,7 @@ final class PlanCommandTests: XCTestCase {
             (["plan", "--model", m1, "--hardware", hardware.path], "bandwidth_gb_per_s"),
             (["plan", "--model", m1, "--hardware", "16xB200"], "8xH800"),
             (["plan", "--model", m1, "--plot", "x.svg"], "--compare-config"),
-            (["plan", "--model", m1, "--compare-config", m1], "kv_lora_rank"),
+            (["plan", "--model", m1, "--compare-config", m1], "moe_intermediate_size"),
         ]
         for (arguments, needle) in cases {
             let run = try runCommand(arguments, in: dir)
