@@ -43,6 +43,8 @@ let package = Package(
         .target(
             name: "MiniMax", dependencies: ["Tensors", "Kernels", "SafeTensors"],
             swiftSettings: numericSettings),
+        // Memory, traffic, FLOP and speed estimates from a configuration; the SVG line chart.
+        .target(name: "Planning", dependencies: ["MiniMax"], swiftSettings: coreSettings),
         .target(name: "Tokenization", swiftSettings: coreSettings),
         .target(name: "ChatFormat", swiftSettings: coreSettings),
         .target(
@@ -76,7 +78,7 @@ let package = Package(
             name: "MiniMaxCommands",
             dependencies: [
                 "MiniMax", "Tokenization", "ChatFormat", "Generation", "Serving", "OpenAIServer", "Training",
-                "Kernels", "SafeTensors", "Tensors",
+                "Kernels", "SafeTensors", "Tensors", "Planning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -103,6 +105,10 @@ let package = Package(
             name: "MiniMaxTests",
             dependencies: ["MiniMax", "Kernels", "SafeTensors", "Tensors", "TestSupport", "AllocationCounting"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),
+        .testTarget(
+            name: "PlanningTests",
+            dependencies: ["Planning", "MiniMax", "Kernels", "SafeTensors", "Tensors", "TestSupport"],
+            swiftSettings: coreSettings),
         .testTarget(
             name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"],
             exclude: ["Fixtures"], swiftSettings: coreSettings),

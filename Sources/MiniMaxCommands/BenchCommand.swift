@@ -21,6 +21,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Context lengths after which to time decoding, comma-separated (e.g. 1024,32768).")
     var context: String?
 
+    @Flag(name: .long, help: "Reach each --context by prefilling at most 1024 real tokens and filling the softmax layers' KV caches up to the context with synthetic entries (decode cost depends on the cache's length, not its contents; seconds instead of minutes at 128K).")
+    var syntheticContext = false
+
     @Option(name: .long, parsing: .unconditional, help: "Tokens per forward call while prefilling.")
     var prefillChunk: Int = 2048
 
@@ -120,7 +123,8 @@ struct BenchCommand: ParsableCommand {
         model.profile = nil
         for n in try context.map({ try parseTokenIDs($0, option: "--context") }) ?? [] {
             var cache = model.makeCache()
-            try prefill(model, tokens(n, c.vocabularySize), &cache)
+            try prefill(model, tokens(syntheticContext ? min(n, 1024) : n, c.vocabularySize), &cache)
+            if syntheticContext { cache.extendSynthetically(to: n) }
             report.decode.append(try decode(model, &cache, context: n))
         }
         report.peak_resident_bytes = peakResidentBytes()

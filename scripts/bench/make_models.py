@@ -14,6 +14,8 @@ BPE tokenizer with a 32000-token vocabulary (tokenizer.json, tokenizer_config.js
     bench-small-bf16       bfloat16  the same weights as bench-small, rounded to bfloat16
     bench-long             float32   hidden 512, 8 heads x 64, 2 KV heads, 4 experts top-2, FFN 512
     bench-long-lightning   float32   bench-long with all 8 layers lightning
+    bench-long-softmax     float32   bench-long with all 8 layers softmax attention (the planner's
+                                     softmax-only comparison, docs/plan.md)
 
 The default output directory is <repository>/bench-models/ (git-ignored). A model whose directory
 already holds a complete checkpoint of the same recipe (bench-model.json) is kept unless --force.
@@ -46,6 +48,9 @@ SHAPES = {
     "long-lightning": dict(vocab_size=VOCAB, hidden_size=512, intermediate_size=512, num_hidden_layers=8,
                            num_attention_heads=8, num_key_value_heads=2, head_dim=64, num_local_experts=4,
                            num_experts_per_tok=2, block_size=256, layer_types=["linear_attention"] * 8),
+    "long-softmax": dict(vocab_size=VOCAB, hidden_size=512, intermediate_size=512, num_hidden_layers=8,
+                         num_attention_heads=8, num_key_value_heads=2, head_dim=64, num_local_experts=4,
+                         num_experts_per_tok=2, block_size=256, layer_types=["full_attention"] * 8),
 }
 # name -> (shape, dtype, seed). bench-small-bf16 shares bench-small's seed: same weights, rounded.
 MODELS = {
@@ -53,6 +58,7 @@ MODELS = {
     "bench-small-bf16": ("small", "bfloat16", 1),
     "bench-long": ("long", "float32", 2),
     "bench-long-lightning": ("long-lightning", "float32", 3),
+    "bench-long-softmax": ("long-softmax", "float32", 4),
 }
 
 
