@@ -21,22 +21,20 @@ public struct GroupAdvantage: Sendable, Equatable {
 
     public init(rewards: [Double], epsilon: Double = GroupAdvantage.defaultEpsilon) {
         let scored = rewards.filter(\.isFinite)
-        let average = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
-        mean = average
-        if scored.count > 1 {
-            let squares = scored.reduce(0) { $0 + ($1 - average) * ($1 - average) }
-            standardDeviation = (squares / Double(scored.count - 1)).squareRoot()
-        } else {
-            standardDeviation = 0
-        }
+        let center = scored.isEmpty ? 0 : scored.reduce(0, +) / Double(scored.count)
+        let spread = scored.count > 1
+            ? (scored.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(scored.count - 1)).squareRoot()
+            : 0
         // Exact equality, not std ≈ 0: rewards like 0.1, 0.1, 0.1 leave a rounding-size std that would
         // otherwise hand out ~1e-13 advantages. TRL flags std ≤ 1e-8 (torch.isclose) for the same purpose.
         let allEqual = scored.min() == scored.max()
-        isDegenerate = scored.count < 2 || allEqual || standardDeviation <= 1e-8
-        let (mean, scale) = (mean, standardDeviation + epsilon)
+        mean = center
+        standardDeviation = spread
+        isDegenerate = scored.count < 2 || allEqual || spread <= 1e-8
+        let scale = spread + epsilon
         advantages = isDegenerate
             ? [Float](repeating: 0, count: rewards.count)
-            : rewards.map { $0.isFinite ? Float(($0 - mean) / scale) : 0 }
+            : rewards.map { $0.isFinite ? Float(($0 - center) / scale) : 0 }
     }
 }
 

@@ -75,7 +75,7 @@ final class PolicyObjectiveTests: XCTestCase {
         XCTAssertFalse(plain.needsReference)
         XCTAssertTrue(grpo.needsReference)
         let t = plain.term(
-            newLogProbability: -1, oldLogProbability: -1, referenceLogProbability: nil, advantage: 1,
+            newLogProbability: -1.0, oldLogProbability: -1.0, referenceLogProbability: nil, advantage: 1.0,
             responseLength: 5, totalTokens: 10, responseCount: 4)
         XCTAssertEqual(Double(t.weight), 1.0 / 20, accuracy: 1e-9)
         XCTAssertEqual(t.klDivergence, 0)
