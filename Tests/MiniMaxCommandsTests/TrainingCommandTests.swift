@@ -60,6 +60,17 @@ final class TrainingCommandTests: XCTestCase {
         let generated = try runCommand(["generate", "--model", out.path, "--prompt", "ab", "--max-tokens", "3", "--json"], in: dir)
         XCTAssertEqual(generated.code, 0, generated.message)
 
+        // The run's curves as SVG; a field no line has is an error naming it.
+        let svg = dir.appendingPathComponent("loss.svg")
+        let plot = try runCommand(["plot", out.appendingPathComponent("metrics.jsonl").path, "--out", svg.path, "--metric", "loss,gradient_norm"], in: dir)
+        XCTAssertEqual(plot.code, 0, plot.message)
+        let drawing = try String(contentsOf: svg, encoding: .utf8)
+        XCTAssertTrue(drawing.hasPrefix("<svg") || drawing.contains("<svg"), String(drawing.prefix(80)))
+        XCTAssertTrue(drawing.contains("gradient_norm") && drawing.contains("step"), "legend and axis name")
+        let missing = try runCommand(["plot", out.appendingPathComponent("metrics.jsonl").path, "--out", svg.path, "--metric", "nope"], in: dir)
+        XCTAssertNotEqual(missing.code, 0)
+        XCTAssertTrue(missing.message.contains("no field 'nope'"), missing.message)
+
         let other = dir.appendingPathComponent("other.jsonl")
         try Data(#"{"text": "something else entirely, long enough for a window or two of sixteen"}"#.utf8).write(to: other)
         let wrongData = try runCommand(["train", "--model", model.path, "--data", other.path, "--out", out.path, "--seq-len", "16", "--steps", "9", "--resume"], in: dir)
