@@ -58,6 +58,9 @@ struct BenchCommand: ParsableCommand {
         struct Decode: Encodable {
             let context: Int; let tokens: Int; let seconds: Double; let tokens_per_second: Double
             let milliseconds_per_token: Double; let cache_bytes: Int
+            /// CPU time (user + system, all threads) per token: with --threads 1 on a busy machine,
+            /// the work itself, without the time other processes held the core.
+            let cpu_milliseconds_per_token: Double
         }
         var model: String
         var threads: Int
@@ -160,6 +163,7 @@ struct BenchCommand: ParsableCommand {
     func decode(_ model: MiniMaxModel, _ cache: inout ModelCache, context: Int) throws -> Report.Decode {
         var token = 1
         var logits = [Float](repeating: 0, count: model.configuration.vocabularySize)
+        let cpuStart = cpuSeconds()
         let seconds = try time {
             try logits.withUnsafeMutableBufferPointer { logits in
                 for _ in 0..<decodeTokens {
@@ -168,9 +172,11 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
+        let cpu = cpuSeconds() - cpuStart
         return .init(context: context, tokens: decodeTokens, seconds: seconds,
                      tokens_per_second: Double(decodeTokens) / seconds,
-                     milliseconds_per_token: seconds * 1000 / Double(decodeTokens), cache_bytes: cache.byteCount)
+                     milliseconds_per_token: seconds * 1000 / Double(decodeTokens), cache_bytes: cache.byteCount,
+                     cpu_milliseconds_per_token: cpu * 1000 / Double(decodeTokens))
     }
 
     func time(_ body: () throws -> Void) rethrows -> Double {
@@ -181,6 +187,14 @@ struct BenchCommand: ParsableCommand {
 
     func named(_ seconds: [ForwardProfile.Part: Double]) -> [String: Double] {
         Dictionary(uniqueKeysWithValues: seconds.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// User + system CPU seconds of the whole process so far.
+    func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     func peakResidentBytes() -> Int {

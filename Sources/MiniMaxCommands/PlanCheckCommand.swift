@@ -19,6 +19,9 @@ struct PlanCheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Leave out decode measurements after fewer tokens than this (the bench's first, profiled decode after a short warm-up prompt).")
     var from: Int = 1024
 
+    @Flag(name: .long, help: "Compare the bench's CPU time per token instead of wall time (for --threads 1 runs on a busy machine).")
+    var cpuTime = false
+
     @Option(name: .long, help: "Write measured and predicted time ratios against context as an SVG file.")
     var plot: String?
 
@@ -30,7 +33,7 @@ struct PlanCheckCommand: ParsableCommand {
     }
 
     struct BenchReport: Decodable {
-        struct Decode: Decodable { let context: Int; let milliseconds_per_token: Double }
+        struct Decode: Decodable { let context: Int; let milliseconds_per_token: Double; let cpu_milliseconds_per_token: Double? }
         let decode: [Decode]
         let weight_bytes_per_token: Int
     }
@@ -58,13 +61,16 @@ struct PlanCheckCommand: ParsableCommand {
                 engineBytes = bench.weight_bytes_per_token
             }
             // The engine keeps fp32 weights of an fp32 checkpoint and an fp32 KV cache.
-            let plan = InferencePlan(sheet: ModelCostSheet(miniMax: configuration), format: .fp32, cacheType: .fp32, context: 0, batch: 1)
             let name = URL(fileURLWithPath: parts[0]).lastPathComponent
+            let plan = InferencePlan(sheet: ModelCostSheet(miniMax: configuration), format: .fp32, cacheType: .fp32, context: 0, batch: 1)
             lines.append("\(name): weights read per token: planner \(Quantities.grouped(Int(plan.weightBytesPerDecodeStep))) B, engine \(Quantities.grouped(engineBytes)) B")
             // Several reports of one context (rounds on a busy machine): the fastest is the least disturbed.
             var fastest: [Int: Double] = [:]
             for d in decodes where d.context >= from {
-                fastest[d.context] = min(fastest[d.context] ?? .infinity, d.milliseconds_per_token)
+                guard let milliseconds = cpuTime ? d.cpu_milliseconds_per_token : d.milliseconds_per_token else {
+                    throw ValidationError("--cpu-time: \(name)'s reports have no cpu_milliseconds_per_token (made by an older minimax bench)")
+                }
+                fastest[d.context] = min(fastest[d.context] ?? .infinity, milliseconds)
             }
             for (context, milliseconds) in fastest.sorted(by: { $0.key < $1.key }) {
                 let predicted = plan.serialDecodeSeconds(context: context, on: machine) * 1000
@@ -72,7 +78,8 @@ struct PlanCheckCommand: ParsableCommand {
             }
         }
         guard let reference = rows.first else { throw ValidationError("--run: the reports hold no decode measurements") }
-        lines.append("ratios to \(reference.model) after \(Quantities.tokens(reference.context)) tokens; predicted = bytes / \(Quantities.bytes(machine.bandwidthBytesPerSecond))/s + FLOPs / \(Quantities.flops(machine.peakFLOPPerSecond))/s")
+        lines.append("ratios to \(reference.model) after \(Quantities.tokens(reference.context)) tokens; predicted = bytes / \(Quantities.bytes(machine.bandwidthBytesPerSecond))/s\(machine.attentionBytesPerSecond.map { " (the KV cache / \(Quantities.bytes($0))/s)" } ?? "") + FLOPs / \(Quantities.flops(machine.peakFLOPPerSecond))/s")
+        lines.append("(measured: \(cpuTime ? "CPU" : "wall") time per token, the fastest report of each context)")
         lines.append("model                      context   measured ms  predicted ms   measured ratio  predicted ratio  error")
         var worst = 0.0
         for r in rows {
@@ -103,7 +110,7 @@ struct PlanCheckCommand: ParsableCommand {
             title: "Decode time per token against context: measured vs planner",
             x: LineChart.Axis("context before the decoded token (tokens, K = 1,024)", scale: .logarithmic,
                               range: (contexts.first! / 1.5)...(contexts.last! * 1.5), ticks: contexts, tickLabel: { Quantities.tokens(Int($0)) }),
-            y: LineChart.Axis("time per token ÷ \(reference.model) at \(Quantities.tokens(reference.context))", scale: .logarithmic),
+            y: LineChart.Axis("\(cpuTime ? "CPU" : "wall") time per token ÷ \(reference.model)'s at \(Quantities.tokens(reference.context)) (ratio)", scale: .logarithmic),
             series: series)
     }
 }

@@ -28,7 +28,7 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: "Tokens to generate after the context (K/M suffixes as --context).")
     var generate: String = "64K"
 
-    @Option(name: .long, help: "Hardware: a JSON file {name, memory_gb, bandwidth_gb_per_s, peak_tflop_per_s, note} or a preset (\(Hardware.presetNames.joined(separator: ", "))); repeatable. Default: every preset.")
+    @Option(name: .long, help: "Hardware: a JSON file {name, memory_gb, bandwidth_gb_per_s, peak_tflop_per_s, note, optional attention_gb_per_s} or a preset (\(Hardware.presetNames.joined(separator: ", "))); repeatable. Default: every preset.")
     var hardware: [String] = []
 
     @Option(name: .long, help: "A DeepSeek-V3/R1-style config.json to compare FLOPs with (docs/plan/deepseek-r1-config.json).")

@@ -97,7 +97,7 @@ struct PlanReport {
         out.append("  FLOPs per token  weights \(Quantities.flops(2 * Double(r.weightMultiplyAdds))) vs \(Quantities.flops(2 * Double(sheet.weightMultiplyAdds)) ); attention per position 2 × \(g(r.attentionMultiplyAddsPerPosition)) vs 2 × \(g(sheet.attentionMultiplyAddsPerPosition))")
         for n in Self.comparisonLengths {
             let point = comparison.point(generated: n)
-            out.append(String(format: "  generate %@: %@ / %@ = %.1f%% of the FLOPs (cumulative); the last token alone %.1f%%",
+            out.append(String(format: "  generate %@: %@ / %@ = %.3g%% of the FLOPs (cumulative); the last token alone %.3g%%",
                               Quantities.tokens(n), Quantities.flops(point.cumulative_flops), Quantities.flops(point.reference_cumulative_flops),
                               point.cumulativeRatio * 100, point.lastTokenRatio * 100))
         }

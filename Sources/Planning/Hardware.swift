@@ -8,11 +8,19 @@ public struct Hardware: Sendable, Equatable {
     public var memoryBytes: Double
     public var bandwidthBytesPerSecond: Double
     public var peakFLOPPerSecond: Double
+    /// How fast decode attention gets through the KV cache, in bytes per second, when slower than
+    /// `bandwidthBytesPerSecond` (nil: as fast). Flash-decoding GPU kernels come close to the
+    /// memory bandwidth; a CPU kernel that spends time on each position's exponential does not.
+    public var attentionBytesPerSecond: Double?
     /// Where the numbers come from.
     public var note: String
 
-    public init(name: String, memoryBytes: Double, bandwidthBytesPerSecond: Double, peakFLOPPerSecond: Double, note: String = "") {
+    public init(
+        name: String, memoryBytes: Double, bandwidthBytesPerSecond: Double, peakFLOPPerSecond: Double,
+        attentionBytesPerSecond: Double? = nil, note: String = ""
+    ) {
         self.name = name
+        self.attentionBytesPerSecond = attentionBytesPerSecond
         self.memoryBytes = memoryBytes
         self.bandwidthBytesPerSecond = bandwidthBytesPerSecond
         self.peakFLOPPerSecond = peakFLOPPerSecond
@@ -39,7 +47,8 @@ public struct Hardware: Sendable, Equatable {
     public static var presetNames: [String] { presets.keys.sorted() }
 
     /// A preset name or a JSON file:
-    /// `{"name": …, "memory_gb": …, "bandwidth_gb_per_s": …, "peak_tflop_per_s": …, "note": …}`.
+    /// `{"name": …, "memory_gb": …, "bandwidth_gb_per_s": …, "peak_tflop_per_s": …, "note": …}`,
+    /// optionally `"attention_gb_per_s"` (see `attentionBytesPerSecond`).
     public static func resolve(_ nameOrPath: String) throws -> Hardware {
         if let preset = presets[nameOrPath] { return preset }
         guard nameOrPath.hasSuffix(".json") || FileManager.default.fileExists(atPath: nameOrPath) else {
@@ -60,13 +69,15 @@ public struct Hardware: Sendable, Equatable {
             }
             return number.doubleValue
         }
-        let known: Set<String> = ["name", "memory_gb", "bandwidth_gb_per_s", "peak_tflop_per_s", "note"]
+        let known: Set<String> = ["name", "memory_gb", "bandwidth_gb_per_s", "peak_tflop_per_s", "attention_gb_per_s", "note"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw PlanningError.invalidField(path: path, field: unknown, reason: "unknown field (known: \(known.sorted().joined(separator: ", ")))")
         }
         return Hardware(
             name: object["name"] as? String ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent,
             memoryBytes: try positive("memory_gb") * 1e9, bandwidthBytesPerSecond: try positive("bandwidth_gb_per_s") * 1e9,
-            peakFLOPPerSecond: try positive("peak_tflop_per_s") * 1e12, note: object["note"] as? String ?? "")
+            peakFLOPPerSecond: try positive("peak_tflop_per_s") * 1e12,
+            attentionBytesPerSecond: object["attention_gb_per_s"] == nil ? nil : try positive("attention_gb_per_s") * 1e9,
+            note: object["note"] as? String ?? "")
     }
 }

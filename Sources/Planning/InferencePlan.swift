@@ -79,19 +79,26 @@ public struct InferencePlan: Sendable {
     /// Roofline rates on `hardware`: decoding one token per sequence after `context` tokens, and
     /// prefilling a `context`-token prompt (all weights read once; FLOPs counted token by token).
     public func rates(on hardware: Hardware) -> Rates {
-        let stepBytes = bytesPerDecodeStep(context: context)
         let prompt = max(context, 1)
         return Rates(
-            decodeBandwidthBound: Double(batch) * hardware.bandwidthBytesPerSecond / stepBytes,
+            decodeBandwidthBound: Double(batch) / memorySeconds(context: context, on: hardware),
             decodeComputeBound: hardware.peakFLOPPerSecond / sheet.flopsPerToken(afterContext: context),
             prefillBandwidthBound: Double(prompt) * hardware.bandwidthBytesPerSecond / Double(weightBytes),
             prefillComputeBound: Double(prompt) * hardware.peakFLOPPerSecond / sheet.flops(tokens: prompt, startingAt: 0))
     }
 
+    /// Seconds of one decode step's memory traffic: weights and states at the memory bandwidth,
+    /// the KV cache at the rate decode attention reads it.
+    public func memorySeconds(context: Int, on hardware: Hardware) -> Double {
+        let kvBytes = Double(batch * cacheBytesPerToken * context)
+        return (bytesPerDecodeStep(context: context) - kvBytes) / hardware.bandwidthBytesPerSecond
+            + kvBytes / (hardware.attentionBytesPerSecond ?? hardware.bandwidthBytesPerSecond)
+    }
+
     /// Predicted seconds of one decode step after `context` tokens when memory traffic and
-    /// arithmetic do not overlap (a CPU running one token at a time): bytes / bandwidth + FLOPs / peak.
+    /// arithmetic do not overlap (a CPU running one token at a time): memory time + FLOPs / peak.
     public func serialDecodeSeconds(context: Int, on hardware: Hardware) -> Double {
-        bytesPerDecodeStep(context: context) / hardware.bandwidthBytesPerSecond
+        memorySeconds(context: context, on: hardware)
             + Double(batch) * sheet.flopsPerToken(afterContext: context) / hardware.peakFLOPPerSecond
     }
 }

@@ -94,6 +94,22 @@ final class CostSheetTests: XCTestCase {
         XCTAssertEqual(cache.byteCount, plan.sequenceBytes(tokens: 256))
     }
 
+    /// `bench --synthetic-context`: the cache grows to the planned size and decoding goes on from there.
+    func testSyntheticContextReachesThePlannedCacheSize() throws {
+        let c = try M1Fixture.tiny()
+        try RandomCheckpointWriter.write(c, to: dir, dtype: .float32, seed: 3)
+        let model = try MiniMaxModel.load(directory: dir)
+        var cache = model.makeCache()
+        _ = try model.forward([1, 2, 3], cache: &cache, lastTokenOnly: true)
+        cache.extendSynthetically(to: 1024)
+        XCTAssertEqual(cache.position, 1024)
+        let plan = InferencePlan(sheet: ModelCostSheet(miniMax: c), format: .fp32, cacheType: .fp32, context: 1024, batch: 1)
+        XCTAssertEqual(cache.byteCount, plan.sequenceBytes(tokens: 1024))
+        let logits = try model.forward([4], cache: &cache, lastTokenOnly: true)
+        XCTAssertTrue(logits.data.allSatisfy(\.isFinite))
+        XCTAssertEqual(cache.position, 1025)
+    }
+
     func testIntegerFormatsCountValuesAndGroupScales() {
         let w = PlannedWeight(name: "w", shape: [3, 130], role: .expert, part: "experts")
         XCTAssertEqual(WeightFormat.bf16.bytes(of: w), 780)
