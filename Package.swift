@@ -52,7 +52,7 @@ let package = Package(
         // Backward passes, optimizer, trainer: gradients for every part of the model.
         .target(
             name: "Training",
-            dependencies: ["Tensors", "Kernels", "MiniMax", "SafeTensors", "Tokenization", "ChatFormat", "Generation"],
+            dependencies: ["Tensors", "CKernels", "Kernels", "MiniMax", "SafeTensors", "Tokenization", "ChatFormat", "Generation"],
             swiftSettings: numericSettings),
         // The batched engine and its scheduler (continuous batching); used by the server and by RL rollouts.
         .target(

@@ -58,3 +58,23 @@ void minimax_pack_panel_f32(const float *w, long k, long width, long first, long
 void minimax_pack_panel_bf16(const uint16_t *w, long k, long width, long first, long depth, float *panel) {
     PACK_BODY(load_bf16, bf16_to_f32)
 }
+
+// out[c · rows + r] = a[r · columns + c] for rows r0 ≤ r < r1 (a row band, so threads can split the
+// work): 16 × 16 tiles transposed in registers, the ragged edges one value at a time. The Swift
+// twin is Training's `Transpose.applyPortable`.
+void minimax_transpose_f32(const float *a, long rows, long columns, long r0, long r1, float *out) {
+    long r = r0;
+    for (; r + 16 <= r1; r += 16) {
+        long c = 0;
+        for (; c + 16 <= columns; c += 16) {
+            f32x16 v[16];
+            for (int i = 0; i < 16; i++) v[i] = load_f32(a + (r + i) * columns + c);
+            transpose16(v);
+            for (int i = 0; i < 16; i++) memcpy(out + (c + i) * rows + r, &v[i], sizeof v[i]);
+        }
+        for (; c < columns; c++)
+            for (int i = 0; i < 16; i++) out[c * rows + r + i] = a[(r + i) * columns + c];
+    }
+    for (; r < r1; r++)
+        for (long c = 0; c < columns; c++) out[c * rows + r] = a[r * columns + c];
+}

@@ -10,10 +10,10 @@ public struct TokenStatistics: Sendable, Equatable {
 }
 
 /// The fp32 LM head fused with cross-entropy: logits = h · Wᵀ, loss = −log softmax(logits)[target].
-/// Rows are processed a chunk at a time, so no [T, V] probability matrix exists beyond one chunk;
+/// Rows are processed 64 at a time, so no [T, V] probability matrix exists beyond one chunk;
 /// rows that are not predicted are skipped entirely.
 enum CrossEntropyHead {
-    static let chunkRows = 32
+    static let chunkRows = 64
 
     /// hidden: [T, D] (after the final norm); head: [V, D]; targets, predicted: [T].
     /// `weight(t, −log p_t)` gives each predicted row's weight w_t in the loss Σ_t w_t · CE_t (it may
@@ -28,9 +28,13 @@ enum CrossEntropyHead {
         let predicted = (0..<rows).filter { mask[$0] }
         var total = 0.0
         var statistics = [TokenStatistics?](repeating: nil, count: rows)
-        // gathered: [c, D]; logits: [c, V]; gatheredGradient: [c, D]
-        ScratchMemory.withFloats(chunkRows * (2 * width + vocabulary)) { gathered in
+        // gathered: [c, D]; logits: [c, V]; gatheredGradient: [c, D]; headT: [D, V] (with gradients)
+        let transposes = headGradient != nil && hiddenGradient != nil && predicted.count > chunkRows
+        ScratchMemory.withFloats(chunkRows * (2 * width + vocabulary) + (transposes ? width * vocabulary : 0)) { gathered in
             let logits = gathered + chunkRows * width, gatheredGradient = logits + chunkRows * vocabulary
+            // With several chunks, transpose the head once rather than once per chunk.
+            let headT = transposes ? gatheredGradient + chunkRows * width : nil
+            if let headT { Transpose.apply(head, rows: vocabulary, columns: width, into: headT) }
             for start in stride(from: 0, to: predicted.count, by: chunkRows) {
                 let chunk = Array(predicted[start..<min(start + chunkRows, predicted.count)]), n = chunk.count
                 for (i, t) in chunk.enumerated() { (gathered + i * width).update(from: hidden + t * width, count: width) }
@@ -63,7 +67,8 @@ enum CrossEntropyHead {
                 gatheredGradient.initialize(repeating: 0, count: n * width)
                 Linear.backward(
                     outputGradient: logits, input: gathered, rows: n, weight: head, outputs: vocabulary, inputs: width,
-                    inputGradient: hiddenGradient == nil ? nil : gatheredGradient, weightGradient: headGradient)
+                    inputGradient: hiddenGradient == nil ? nil : gatheredGradient, weightGradient: headGradient,
+                    transposedWeight: headT.map { UnsafePointer($0) })
                 if let hiddenGradient {
                     for (i, t) in chunk.enumerated() {
                         Dot.axpy(1, gatheredGradient + i * width, hiddenGradient + t * width, count: width)

@@ -1,3 +1,4 @@
+import CKernels
 import Kernels
 import Tensors
 
@@ -18,17 +19,27 @@ public enum Linear {
     /// Accumulates both gradients of `y = x · Wᵀ` given dY:
     /// - `inputGradient` (optional) += dY · W: [T, in];
     /// - `weightGradient` += dYᵀ · x: [out, in].
+    /// `transposedWeight` ([in, out]), when the caller keeps one, spares transposing W for dX: a
+    /// caller that runs many small products against one weight (the LM head, a chunk of rows at a
+    /// time) transposes it once.
     public static func backward(
         outputGradient dY: UnsafePointer<Float>, input x: UnsafePointer<Float>, rows: Int,
         weight: UnsafePointer<Float>, outputs: Int, inputs: Int,
-        inputGradient dX: UnsafeMutablePointer<Float>?, weightGradient dW: UnsafeMutablePointer<Float>
+        inputGradient dX: UnsafeMutablePointer<Float>?, weightGradient dW: UnsafeMutablePointer<Float>,
+        transposedWeight: UnsafePointer<Float>? = nil
     ) {
         guard rows > 0, outputs > 0, inputs > 0 else { return }
         if let dX {
             // weightT: [in, out]; product: [T, in] = dY [T, out] · (weightT)ᵀ
-            ScratchMemory.withFloats(inputs * outputs + rows * inputs) { weightT in
-                let product = weightT + inputs * outputs
-                Transpose.apply(weight, rows: outputs, columns: inputs, into: weightT)
+            ScratchMemory.withFloats((transposedWeight == nil ? inputs * outputs : 0) + rows * inputs) { scratch in
+                let product = scratch + (transposedWeight == nil ? inputs * outputs : 0)
+                let weightT: UnsafePointer<Float>
+                if let transposedWeight {
+                    weightT = transposedWeight
+                } else {
+                    Transpose.apply(weight, rows: outputs, columns: inputs, into: scratch)
+                    weightT = UnsafePointer(scratch)
+                }
                 MatMul.multiply(dY, rows: rows, weight: view(weightT, inputs, outputs), into: product)
                 Dot.axpy(1, product, dX, count: rows * inputs)
             }
@@ -50,30 +61,28 @@ public enum Linear {
     }
 }
 
-/// Out-of-place matrix transpose in square tiles (so both sides stay in cache), split across
-/// threads by tile rows.
-enum Transpose {
-    static let tile = 32
+/// Out-of-place matrix transpose, split across threads by bands of 16 rows: 16 × 16 tiles
+/// transposed in registers (`minimax_transpose_f32`); `applyPortable` is its plain-loop twin.
+public enum Transpose {
+    static let band = 16
 
     /// a: [rows, columns] → out: [columns, rows].
-    static func apply(_ a: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
-        let tileRows = (rows + tile - 1) / tile
+    public static func apply(_ a: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        let bands = (rows + band - 1) / band
         let source = UnsafeRawPointer(a), destination = UnsafeMutableRawPointer(out)
-        // Enough tiles per task that a task is worth a thread (~64k elements).
-        let grain = max(1, 65536 / max(1, tile * columns))
-        Parallel.forEachRange(tileRows, grain: grain) { range in
-            let a = source.assumingMemoryBound(to: Float.self), out = destination.assumingMemoryBound(to: Float.self)
-            for tr in range {
-                let r0 = tr * tile, r1 = min(rows, r0 + tile)
-                var c0 = 0
-                while c0 < columns {
-                    let c1 = min(columns, c0 + tile)
-                    for r in r0..<r1 {
-                        for c in c0..<c1 { out[c * rows + r] = a[r * columns + c] }
-                    }
-                    c0 = c1
-                }
-            }
+        // Enough bands per task that a task is worth a thread (~64k elements).
+        let grain = max(1, 65536 / max(1, band * columns))
+        Parallel.forEachRange(bands, grain: grain) { range in
+            minimax_transpose_f32(
+                source.assumingMemoryBound(to: Float.self), rows, columns, range.lowerBound * band,
+                min(rows, range.upperBound * band), destination.assumingMemoryBound(to: Float.self))
+        }
+    }
+
+    /// The naive twin: one value at a time.
+    public static func applyPortable(_ a: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            for c in 0..<columns { out[c * rows + r] = a[r * columns + c] }
         }
     }
 }

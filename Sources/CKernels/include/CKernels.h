@@ -43,6 +43,8 @@ float minimax_stream_sum(const float *p, long count);
 /// A weight panel for the tiled fp32 kernel: panel[kk·32 + j] = w[j·k + first + kk] as fp32 for
 /// kk < depth, j < 32 (0 for j ≥ width ≤ 32). w: the panel's first weight row.
 void minimax_pack_panel_f32(const float *w, long k, long width, long first, long depth, float *panel);
+/// out[c · rows + r] = a[r · columns + c] for rows r0 ≤ r < r1 of a [rows, columns] matrix.
+void minimax_transpose_f32(const float *a, long rows, long columns, long r0, long r1, float *out);
 void minimax_pack_panel_bf16(const uint16_t *w, long k, long width, long first, long depth, float *panel);
 #endif
 
