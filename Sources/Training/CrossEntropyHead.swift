@@ -15,6 +15,41 @@ public struct TokenStatistics: Sendable, Equatable {
 enum CrossEntropyHead {
     static let chunkRows = 64
 
+    /// row ← softmax(row) in place; returns (−log p(target), entropy), from the log-sum-exp.
+    /// One row's result depends only on that row (vector lanes in a fixed order).
+    static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int, target: Int) -> (Double, Double) {
+        var maximum = -Float.infinity
+        for v in 0..<count { maximum = max(maximum, row[v]) }
+        let targetLogit = row[target] - maximum
+        // shifted logits first (kept for the entropy), then exponentiated
+        var weightedLogits = 0.0, sum = 0.0
+        let raw = UnsafeMutableRawPointer(row), shift = SIMD16<Float>(repeating: maximum)
+        var sums = SIMD16<Float>(), weighted = SIMD16<Float>()
+        var v = 0
+        while v + 16 <= count {
+            let shifted = raw.loadUnaligned(fromByteOffset: v * 4, as: SIMD16<Float>.self) - shift
+            let e = VectorMath.exp(shifted)
+            raw.storeBytes(of: e, toByteOffset: v * 4, as: SIMD16<Float>.self)
+            sums += e
+            weighted += e * shifted
+            v += 16
+        }
+        sum = Double(sums.sum())
+        weightedLogits = Double(weighted.sum())
+        while v < count {
+            let shifted = row[v] - maximum
+            row[v] = expf(shifted)
+            sum += Double(row[v])
+            weightedLogits += Double(row[v]) * Double(shifted)
+            v += 1
+        }
+        let inverse = Float(1 / sum)
+        for v in 0..<count { row[v] *= inverse }
+        let logSum = log(sum)
+        // H = log Σe − Σ p·(logit − max)
+        return (logSum - Double(targetLogit), logSum - weightedLogits / sum)
+    }
+
     /// hidden: [T, D] (after the final norm); head: [V, D]; targets, predicted: [T].
     /// `weight(t, −log p_t)` gives each predicted row's weight w_t in the loss Σ_t w_t · CE_t (it may
     /// depend on the row's own probability: RL objectives do). Returns Σ w_t·CE_t and each
@@ -39,29 +74,34 @@ enum CrossEntropyHead {
                 let chunk = Array(predicted[start..<min(start + chunkRows, predicted.count)]), n = chunk.count
                 for (i, t) in chunk.enumerated() { (gathered + i * width).update(from: hidden + t * width, count: width) }
                 Linear.forward(gathered, rows: n, weight: head, outputs: vocabulary, inputs: width, into: logits)
-                for (i, t) in chunk.enumerated() {
-                    let row = logits + i * vocabulary
-                    // Softmax in place; the loss from the log-sum-exp.
-                    var maximum = -Float.infinity
-                    for v in 0..<vocabulary { maximum = max(maximum, row[v]) }
-                    let target = targets[t], targetLogit = row[target] - maximum
-                    var sum = 0.0, weightedLogits = 0.0
-                    for v in 0..<vocabulary {
-                        let shifted = row[v] - maximum
-                        row[v] = expf(shifted)
-                        sum += Double(row[v])
-                        weightedLogits += Double(row[v]) * Double(shifted)
+                // Per row, in parallel: softmax in place, −log p(target) and the entropy.
+                let rowsAddress = UnsafeMutableRawPointer(logits)
+                let found = UnsafeMutablePointer<(Double, Double)>.allocate(capacity: n)
+                defer { found.deallocate() }
+                let foundAddress = UnsafeMutableRawPointer(found)
+                Parallel.forEachRange(n, grain: max(1, 16384 / max(vocabulary, 1))) { range in
+                    let logits = rowsAddress.assumingMemoryBound(to: Float.self)
+                    let found = foundAddress.assumingMemoryBound(to: (Double, Double).self)
+                    for i in range {
+                        found[i] = softmaxInPlace(logits + i * vocabulary, count: vocabulary, target: targets[chunk[i]])
                     }
-                    let logSum = log(sum)
-                    let negativeLogProbability = logSum - Double(targetLogit)
-                    // H = log Σe − Σ p·(logit − max)
-                    statistics[t] = TokenStatistics(negativeLogProbability: negativeLogProbability, entropy: logSum - weightedLogits / sum)
+                }
+                var weights = [Float](repeating: 0, count: n)
+                for (i, t) in chunk.enumerated() {
+                    let (negativeLogProbability, entropy) = found[i]
+                    statistics[t] = TokenStatistics(negativeLogProbability: negativeLogProbability, entropy: entropy)
                     let w = weight(t, negativeLogProbability)
                     total += Double(w) * negativeLogProbability
-                    // dLogits = w · (p − onehot(target))
-                    let scale = Float(1 / sum) * w
-                    for v in 0..<vocabulary { row[v] *= scale }
-                    row[target] -= w
+                    weights[i] = w
+                }
+                // dLogits = w · (p − onehot(target))
+                Parallel.forEachRange(n, grain: max(1, 16384 / max(vocabulary, 1))) { range in
+                    let logits = rowsAddress.assumingMemoryBound(to: Float.self)
+                    for i in range {
+                        let row = logits + i * vocabulary, w = weights[i]
+                        for v in 0..<vocabulary { row[v] *= w }
+                        row[targets[chunk[i]]] -= w
+                    }
                 }
                 guard let headGradient else { continue }
                 gatheredGradient.initialize(repeating: 0, count: n * width)
