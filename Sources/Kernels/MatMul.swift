@@ -56,6 +56,16 @@ public enum MatMul {
         }
     }
 
+    /// out[T, N] += x[T, K] · Wᵀ on the tiled kernel (fp32 weights): the products start from what
+    /// `out` holds, so a gradient accumulates without a second pass.
+    public static func multiplyAccumulating(
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>, parallel: Bool = true
+    ) {
+        precondition(weight.shape.count == 2, "MatMul weight must be 2-D, got \(weight.shape)")
+        guard rows > 0, weight.shape[0] > 0 else { return }
+        PackedMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel, accumulate: true)
+    }
+
     /// Each row of x [T, K] against every weight row, in the matrix-vector kernel's order.
     static func rowWise(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>, parallel: Bool

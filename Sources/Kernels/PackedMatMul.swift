@@ -13,9 +13,10 @@ enum PackedMatMul {
     static let columnTile = 32
     static let depthBlock = 256
 
-    /// out[T, N] = x[T, K] · Wᵀ
+    /// out[T, N] = x[T, K] · Wᵀ, or out += x · Wᵀ with `accumulate`.
     static func multiply(
-        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>, parallel: Bool
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>, parallel: Bool,
+        accumulate: Bool = false
     ) {
         let n = weight.shape[0], k = weight.shape[1]
         let columnBlocks = (n + columnTile - 1) / columnTile
@@ -35,7 +36,7 @@ enum PackedMatMul {
                         let tile = min(rowTile, rows - t0)
                         microKernel(
                             x + t0 * k + k0, xStride: k, rows: tile, panel: panel, depth: depth,
-                            out: out + t0 * n + n0, outStride: n, width: width, accumulate: k0 > 0)
+                            out: out + t0 * n + n0, outStride: n, width: width, accumulate: accumulate || k0 > 0)
                         t0 += tile
                     }
                     k0 += depth

@@ -44,13 +44,12 @@ public enum Linear {
                 Dot.axpy(1, product, dX, count: rows * inputs)
             }
         }
-        // dYT: [out, T]; xT: [in, T]; product: [out, in] = dYT · (xT)ᵀ
-        ScratchMemory.withFloats(outputs * rows + inputs * rows + outputs * inputs) { dYT in
-            let xT = dYT + outputs * rows, product = xT + inputs * rows
+        // dYT: [out, T]; xT: [in, T]; dW [out, in] += dYT · (xT)ᵀ, accumulated by the matrix kernel
+        ScratchMemory.withFloats(outputs * rows + inputs * rows) { dYT in
+            let xT = dYT + outputs * rows
             Transpose.apply(dY, rows: rows, columns: outputs, into: dYT)
             Transpose.apply(x, rows: rows, columns: inputs, into: xT)
-            MatMul.multiply(dYT, rows: outputs, weight: view(xT, inputs, rows), into: product)
-            Dot.axpy(1, product, dW, count: outputs * inputs)
+            MatMul.multiplyAccumulating(dYT, rows: outputs, weight: view(xT, inputs, rows), into: dW)
         }
     }
 
