@@ -15,13 +15,24 @@ enum LegacyTokenizerFiles {
         let mergesData = try Tokenizer.readFile(directory.appendingPathComponent("merges.txt"))
         let merges = try MergesFile.parse(Array(mergesData), file: "merges.txt")
 
+        let model = try BytePairModel(vocabulary: vocabulary, merges: merges, options: .init(), file: "merges.txt",
+                                       vocabularyFile: "vocab.json", vocabularyField: "")
+
         let config = try optionalJSON(directory, "tokenizer_config.json")
         let addPrefixSpace = try config?.bool("add_prefix_space", default: false) ?? false
         var addedTokens: [AddedToken] = []
-        func add(_ token: AddedToken) {
-            if let index = addedTokens.firstIndex(where: { $0.content == token.content }) {
+        // Position by content: the three sources name the same tokens, and a list search per
+        // token made 100,000 added tokens quadratic.
+        var addedIndexByContent: [String: Int] = [:]
+        func add(_ token: AddedToken, file: String, field: String) throws {
+            guard token.id >= 0, token.id < AddedToken.maximumID else {
+                throw TokenizerError.invalidField(
+                    file: file, field: field, reason: "is \(token.id), not an id in 0...\(AddedToken.maximumID - 1)")
+            }
+            if let index = addedIndexByContent[token.content] {
                 addedTokens[index].special = addedTokens[index].special || token.special
             } else {
+                addedIndexByContent[token.content] = addedTokens.count
                 addedTokens.append(token)
             }
         }
@@ -31,11 +42,14 @@ enum LegacyTokenizerFiles {
                 guard let id = Int(key) else { throw decoderTable.invalid(key, "is not an integer id") }
                 var entry = try decoderTable.object(key)
                 entry = JSONObject(values: entry.values.merging(["id": id]) { $1 }, file: entry.file, path: entry.path)
-                add(try TokenizerJSON.addedToken(entry))
+                try add(try TokenizerJSON.addedToken(entry), file: entry.file, field: entry.fieldPath("id"))
             }
         }
         if let table = try optionalJSON(directory, "added_tokens.json") {
-            for content in table.values.keys { add(AddedToken(content: content, id: try table.integer(content), special: false)) }
+            for content in table.values.keys.sorted() {
+                try add(AddedToken(content: content, id: try table.integer(content), special: false),
+                        file: table.file, field: table.fieldPath(content))
+            }
         }
         // Tokens named in special_tokens_map.json (and bos/eos/unk/pad of the config) are special.
         var specialNames: [String] = []
@@ -45,11 +59,11 @@ enum LegacyTokenizerFiles {
             }
         }
         for name in specialNames {
-            guard let id = vocabulary[name] ?? addedTokens.first(where: { $0.content == name })?.id else { continue }
-            add(AddedToken(content: name, id: id, special: true, normalized: false))
+            guard let id = vocabulary[name] ?? addedIndexByContent[name].map({ addedTokens[$0].id }) else { continue }
+            try add(AddedToken(content: name, id: id, special: true, normalized: false), file: "special_tokens_map.json", field: name)
         }
 
-        let model = try BytePairModel(vocabulary: vocabulary, merges: merges, options: .init(), file: "merges.txt")
+        try AddedToken.checkDistinctIDs(addedTokens, file: "tokenizer_config.json / added_tokens.json", field: "(added tokens)")
         return Tokenizer(model: model, normalizer: nil,
                          preTokenizer: .byteLevel(addPrefixSpace: addPrefixSpace, useRegex: true),
                          decoder: .byteLevel, postProcessor: .byteLevel, addedTokens: addedTokens)
