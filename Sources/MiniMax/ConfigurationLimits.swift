@@ -29,6 +29,9 @@ public enum ConfigurationLimits {
     public static let endOfSequenceIDs = 1 << 12
     /// Parameters in all (embeddings included) < 2^48, about 281 trillion (456 billion).
     public static let totalParameters = 1 << 48
+    /// Tensors the configuration names (one per expert matrix) < 2^20 (7,923): a checkpoint's
+    /// name list is built from it, and 4095 layers of 4095 experts would be 50 million names.
+    public static let tensorCount = 1 << 20
 }
 
 /// Sizes derived from a configuration, each computed with overflow-checked arithmetic.
@@ -39,6 +42,8 @@ public struct ConfigurationSizes: Sendable, Equatable {
     public var largestTensorElements: Int
     /// Bytes of the largest tensor in float32, the widest dtype a checkpoint may use for it.
     public var largestTensorBytes: Int
+    /// Tensors in a checkpoint with one tensor per expert matrix (the original layout).
+    public var tensorCount: Int
 
     /// Throws `ConfigurationError.invalidField` when a product overflows or the total passes
     /// `ConfigurationLimits.totalParameters`; `path` names the file.
@@ -74,6 +79,15 @@ public struct ConfigurationSizes: Sendable, Equatable {
             mul(c.expertCount, 2, c.intermediateSize, d),
         ].max() ?? 0
         largestTensorBytes = mul(largestTensorElements, 4)
+        // Per layer: two norms, four attention matrices (+ the lightning norm), the router, and
+        // three matrices per expert; then embedding, final norm, LM head.
+        tensorCount = add(mul(c.layerCount, add(8, mul(3, c.expertCount))), 3)
+        guard !overflowed, tensorCount < ConfigurationLimits.tensorCount else {
+            throw ConfigurationError.invalidField(
+                path: path, field: "num_local_experts",
+                reason: "\(c.layerCount) layers of \(c.expertCount) experts name \(tensorCount) tensors, "
+                    + "above the limit 2^20 = \(ConfigurationLimits.tensorCount)")
+        }
         guard !overflowed, totalParameters < ConfigurationLimits.totalParameters else {
             throw ConfigurationError.invalidField(
                 path: path, field: "(parameter total)",

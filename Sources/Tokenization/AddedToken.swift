@@ -29,11 +29,22 @@ extension AddedToken {
     /// Added-token ids share the vocabulary's bound (they index the same embedding rows).
     static let maximumID = BytePairModel.maximumID
 
+    /// All added tokens' contents together stay under 16 MiB (real files hold a few KB): they
+    /// become matcher nodes, a few dozen bytes each.
+    static let maximumContentBytes = 1 << 24
+
     /// Two different tokens with one id would decode ambiguously; `field` names the list.
     static func checkDistinctIDs(_ tokens: [AddedToken], file: String, field: String) throws {
         var contentByID: [Int: String] = [:]
         contentByID.reserveCapacity(tokens.count)
+        var contentBytes = 0
         for (index, token) in tokens.enumerated() {
+            contentBytes += token.content.utf8.count
+            guard contentBytes <= maximumContentBytes else {
+                throw TokenizerError.invalidField(
+                    file: file, field: "\(field)[\(index)].content",
+                    reason: "brings the added tokens' contents past the limit of \(maximumContentBytes) bytes")
+            }
             if let other = contentByID.updateValue(token.content, forKey: token.id), other != token.content {
                 throw TokenizerError.invalidField(
                     file: file, field: "\(field)[\(index)].id",
@@ -52,36 +63,37 @@ enum TextSegment: Equatable {
 /// Finds added tokens in text, leftmost first and longest among those starting at the same
 /// place (the order `tokenizers`' Aho-Corasick matcher uses).
 ///
-/// The contents live in a byte trie with hashed children, so one position costs at most the
-/// longest content's length whatever the number of tokens (a per-first-byte candidate list made
-/// 100,000 tokens that share a first byte cost 100,000 comparisons per position).
+/// The contents live in a byte trie whose edges are one hash table keyed by (node, byte), so one
+/// position costs at most the longest content's length whatever the number of tokens (a
+/// per-first-byte candidate list made 100,000 tokens that share a first byte cost 100,000
+/// comparisons per position), and memory stays proportional to the contents' bytes.
 struct AddedTokenMatcher: Sendable {
     private let tokens: [AddedToken]
-    /// Children of each trie node by byte; node 0 is the root.
-    private let children: [[UInt8: Int32]]
+    /// Child of node n by byte b at key n << 8 | b; node 0 is the root.
+    private let edges: [Int: Int32]
     /// The token that ends at each node (the first in file order), or -1.
     private let terminal: [Int32]
 
     init(_ tokens: [AddedToken]) {
         let usable = tokens.filter { !$0.content.isEmpty }
         self.tokens = usable
-        var children: [[UInt8: Int32]] = [[:]]
+        var edges: [Int: Int32] = [:]
         var terminal: [Int32] = [-1]
         for (index, token) in usable.enumerated() {
             var node = 0
             for byte in token.content.utf8 {
-                if let next = children[node][byte] {
+                let key = node << 8 | Int(byte)
+                if let next = edges[key] {
                     node = Int(next)
                 } else {
-                    children[node][byte] = Int32(children.count)
-                    node = children.count
-                    children.append([:])
+                    node = terminal.count
+                    edges[key] = Int32(node)
                     terminal.append(-1)
                 }
             }
             if terminal[node] < 0 { terminal[node] = Int32(index) }
         }
-        self.children = children
+        self.edges = edges
         self.terminal = terminal
     }
 
@@ -121,7 +133,7 @@ struct AddedTokenMatcher: Sendable {
         // Every token that starts here, shortest first; the longest acceptable one wins.
         var ends: [(token: Int, end: Int)] = []
         var node = 0, position = index
-        while position < bytes.count, let next = children[node][bytes[position]] {
+        while position < bytes.count, let next = edges[node << 8 | Int(bytes[position])] {
             node = Int(next)
             position += 1
             if terminal[node] >= 0 { ends.append((Int(terminal[node]), position)) }

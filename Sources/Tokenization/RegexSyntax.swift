@@ -86,6 +86,7 @@ struct RegexParser {
 
     private mutating func parseQuantifiers(_ atom: RegexNode) throws -> RegexNode {
         var node = atom
+        var quantifiers = 0
         while let scalar = current {
             let start = index
             var bounds: (Int, Int?)
@@ -99,6 +100,9 @@ struct RegexParser {
             default: return node
             }
             if case .assertion = node { throw RegexSyntaxError(offset: start, reason: "quantifier after an anchor") }
+            // `a*****…` nests one repetition per quantifier; the compiler recurses over them.
+            quantifiers += 1
+            guard quantifiers <= 8 else { throw RegexSyntaxError(offset: start, reason: "more than 8 quantifiers in a row") }
             var greedy = true, possessive = false
             if current == "?" { greedy = false; index += 1 } else if current == "+", scalar != "{" { possessive = true; index += 1 }
             node = .repetition(node, min: bounds.0, max: bounds.1, greedy: greedy, possessive: possessive)
@@ -119,15 +123,15 @@ struct RegexParser {
             return value
         }
         let low = number()
-        var high: Int?? = .some(low)
+        var high = low, hasComma = false
         if probe < scalars.count, scalars[probe] == "," {
             probe += 1
-            high = .some(number())
-            if high! == nil { high = .some(nil) }
+            hasComma = true
+            high = number()
         }
-        guard probe < scalars.count, scalars[probe] == "}", low != nil || high! != nil else { return nil }
+        guard probe < scalars.count, scalars[probe] == "}", low != nil || (hasComma && high != nil) else { return nil }
         let minimum = low ?? 0
-        let maximum = high!
+        let maximum = high
         if minimum > Self.maximumCount || (maximum ?? 0) > Self.maximumCount {
             throw error("repetition count above \(Self.maximumCount)")
         }

@@ -56,9 +56,17 @@ final class ConfigurationLimitTests: XCTestCase {
     func testTotalsAreCheckedWithOverflowReportingArithmetic() throws {
         let json: [String: Any] = [
             "vocab_size": (1 << 24) - 1, "hidden_size": (1 << 17) - 1, "intermediate_size": (1 << 18) - 1,
-            "num_hidden_layers": 4095, "num_attention_heads": 4095, "head_dim": 4095, "num_local_experts": 4095,
+            "num_hidden_layers": 4095, "num_attention_heads": 4095, "num_key_value_heads": 4095, "head_dim": 4094,
+            "num_local_experts": 32,
         ]
         try assertRejects(json, field: "(parameter total)", mentioning: "above the limit 2^48")
+    }
+
+    /// Tiny matrices but 4095 layers of 4095 experts: 50 million tensor names to list.
+    func testTensorCountIsBounded() throws {
+        try assertRejects(["num_hidden_layers": 4095, "num_local_experts": 4095, "hidden_size": 1, "intermediate_size": 1,
+                           "head_dim": 2, "num_attention_heads": 1, "num_key_value_heads": 1],
+                          field: "num_local_experts", mentioning: "above the limit 2^20")
     }
 
     func testFloatingFieldsConvertedToIntegersAreChecked() throws {
@@ -74,8 +82,12 @@ final class ConfigurationLimitTests: XCTestCase {
     }
 
     func testNonFiniteResidualFactorsAreRefused() throws {
-        // JSON has no infinity; 1e39 overflows Float to +inf.
-        try assertRejects(["mlp_alpha_factor": 1e39], field: "mlp_alpha_factor", mentioning: "finite")
+        var c = try Configuration.decode(try JSONSerialization.data(withJSONObject: tiny))
+        c.mlpResidual.alpha = .infinity
+        XCTAssertThrowsError(try c.validate()) { error in
+            XCTAssertEqual(error as? ConfigurationError,
+                           .invalidField(path: "config.json", field: "mlp_alpha_factor", reason: "must be a finite number"))
+        }
     }
 
     func testRealM1ConfigurationIsWithinEveryLimit() throws {
