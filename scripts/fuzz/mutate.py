@@ -10,6 +10,7 @@ address-space limit:
   tokenizer     tokenizer.json, vocab.json + merges.txt, added tokens, regexes
   chat          render --messages/--tools: shapes, sizes, duplicate keys, tool_call_id
   generate      generate's numeric and text arguments
+  server        HTTP request bodies against one running `serve` (no 5xx, no dead server)
 
 A case fails when the process dies of a signal (crash), runs past the limit (hang), passes the
 memory limit (blow-up), or exits non-zero with a message that names neither the file nor the
@@ -358,6 +359,66 @@ def family_generate(rng, runner, base, work, n):
         runner.run("generate", " ".join(chosen), args, list(chosen) + ["--chat", "--prompt", "--ids"])
 
 
+def family_server(rng, runner, base, work, n):
+    """HTTP request bodies against one running `serve`: every answer must be a 2xx or a 4xx whose
+    JSON error names the field (`param`, or a message that quotes it); a 5xx, a dropped
+    connection or a dead server is a failure."""
+    import socket, urllib.request, urllib.error
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    def limits():
+        resource.setrlimit(resource.RLIMIT_AS, (runner.memory, runner.memory))
+        os.setsid()
+    server = subprocess.Popen([runner.binary, "serve", "--model", base, "--port", str(port), "--max-batch", "4"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=limits)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.2)
+    chat = {"model": "base", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4,
+            "tools": [{"type": "function", "function": {"name": "w", "parameters": {"type": "object"}}}]}
+    completion = {"model": "base", "prompt": "Hi", "max_tokens": 4}
+    counts = runner.results.setdefault("server", {})
+    try:
+        for i in range(n):
+            route, body = rng.choice([("/v1/chat/completions", chat), ("/v1/completions", completion)])
+            op = rng.randrange(4)
+            if op == 3:
+                raw = mutate_bytes(rng, json.dumps(body).encode())
+            elif op == 2:
+                raw = ("{" + ",".join(f'"k{k}": {k}' for k in range(rng.choice([10, 50000]))) + "}").encode()
+            else:
+                raw = json.dumps(mutate_json(rng, json.loads(json.dumps(body)))).encode()
+            request = urllib.request.Request(url + route, data=raw, headers={"Content-Type": "application/json"})
+            kind = "ok"
+            try:
+                with urllib.request.urlopen(request, timeout=runner.timeout) as answer:
+                    answer.read()
+            except urllib.error.HTTPError as error:
+                text = error.read().decode("utf-8", "replace")
+                kind = "rejected"
+                if error.code >= 500:
+                    kind = "server-error"
+                elif error.code in (400, 422) and '"param"' not in text and "invalid JSON" not in text:
+                    kind = "unnamed"
+            except Exception as error:
+                kind = "hang" if "timed out" in str(error) else "crash"
+            if server.poll() is not None:
+                kind = "crash"
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind not in ("ok", "rejected"):
+                runner.failures.append(("server", f"op{op}", kind, route + " " + raw[:200].decode("utf-8", "replace"), ""))
+            if server.poll() is not None:
+                break
+    finally:
+        server.kill()
+        server.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/minimax"))
@@ -365,7 +426,7 @@ def main():
     parser.add_argument("--cases", type=int, default=200, help="cases per family")
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("--memory-gb", type=float, default=6)
-    parser.add_argument("--families", default="safetensors,tensors,config,tokenizer,chat,generate")
+    parser.add_argument("--families", default="safetensors,tensors,config,tokenizer,chat,generate,server")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     rng = random.Random(seed)
