@@ -27,6 +27,6 @@ enum NonFiniteWeights {
             }
         }
         return CommandFailure("\(directory.path): the model's logits are not finite (\(error)); its weights (model.safetensors) "
-                              + "are finite but overflow float32 in the forward pass")
+                              + "are finite, so the forward pass or the sampling options overflow float32")
     }
 }
