@@ -5,20 +5,37 @@ import Foundation
 /// Always byte-level with the GPT-2 split rule, as `GPT2Tokenizer` is.
 enum LegacyTokenizerFiles {
     static func load(directory: URL) throws -> Tokenizer {
-        let vocabularyJSON = try JSONObject(parsing: Tokenizer.readFile(directory.appendingPathComponent("vocab.json")), file: "vocab.json")
+        try load { name in
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            return try Tokenizer.readFile(url)
+        }
+    }
+
+    /// The same from file contents: `file(name)` is the named file's bytes, or nil when the
+    /// directory lacks it (the fuzz target feeds files from memory through this).
+    static func load(files file: (String) throws -> Data?) throws -> Tokenizer {
+        func required(_ name: String) throws -> Data {
+            guard let data = try file(name) else { throw TokenizerError.unreadableFile(file: name, reason: "no such file") }
+            return data
+        }
+        let vocabularyJSON = try JSONObject(parsing: required("vocab.json"), file: "vocab.json")
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(vocabularyJSON.values.count)
         for (token, value) in vocabularyJSON.values {
             guard let id = JSONObject.integerValue(value) else { throw vocabularyJSON.invalid(token, "is not an integer") }
             vocabulary[token] = id
         }
-        let mergesData = try Tokenizer.readFile(directory.appendingPathComponent("merges.txt"))
+        let mergesData = try required("merges.txt")
         let merges = try MergesFile.parse(Array(mergesData), file: "merges.txt")
 
         let model = try BytePairModel(vocabulary: vocabulary, merges: merges, options: .init(), file: "merges.txt",
                                        vocabularyFile: "vocab.json", vocabularyField: "")
 
-        let config = try optionalJSON(directory, "tokenizer_config.json")
+        func optionalJSON(_ name: String) throws -> JSONObject? {
+            try file(name).map { try JSONObject(parsing: $0, file: name) }
+        }
+        let config = try optionalJSON("tokenizer_config.json")
         let addPrefixSpace = try config?.bool("add_prefix_space", default: false) ?? false
         var addedTokens: [AddedToken] = []
         // Position by content: the three sources name the same tokens, and a list search per
@@ -45,7 +62,7 @@ enum LegacyTokenizerFiles {
                 try add(try TokenizerJSON.addedToken(entry), file: entry.file, field: entry.fieldPath("id"))
             }
         }
-        if let table = try optionalJSON(directory, "added_tokens.json") {
+        if let table = try optionalJSON("added_tokens.json") {
             for content in table.values.keys.sorted() {
                 try add(AddedToken(content: content, id: try table.integer(content), special: false),
                         file: table.file, field: table.fieldPath(content))
@@ -53,7 +70,7 @@ enum LegacyTokenizerFiles {
         }
         // Tokens named in special_tokens_map.json (and bos/eos/unk/pad of the config) are special.
         var specialNames: [String] = []
-        for source in [try optionalJSON(directory, "special_tokens_map.json"), config].compactMap({ $0 }) {
+        for source in [try optionalJSON("special_tokens_map.json"), config].compactMap({ $0 }) {
             for key in ["bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token", "additional_special_tokens"] {
                 specialNames += tokenNames(source.values[key])
             }
@@ -67,12 +84,6 @@ enum LegacyTokenizerFiles {
         return Tokenizer(model: model, normalizer: nil,
                          preTokenizer: .byteLevel(addPrefixSpace: addPrefixSpace, useRegex: true),
                          decoder: .byteLevel, postProcessor: .byteLevel, addedTokens: addedTokens)
-    }
-
-    private static func optionalJSON(_ directory: URL, _ name: String) throws -> JSONObject? {
-        let url = directory.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        return try JSONObject(parsing: Tokenizer.readFile(url), file: name)
     }
 
     /// `"<s>"`, `{"content": "<s>", …}` or a list of either.
