@@ -55,7 +55,7 @@ case "${1:-}" in
     --check) toolchain_has_fuzzer; exit ;;
     ""|-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
 esac
-target=$1 seconds=${2:-60}; shift 2 || true
+target=$1 seconds=${2:-60}; shift $(( $# < 2 ? $# : 2 ))
 if ! toolchain_has_fuzzer; then
     echo "fuzz: this toolchain cannot link -sanitize=fuzzer programs (no libFuzzer runtime); skipped" >&2
     exit 0
