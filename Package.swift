@@ -150,3 +150,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/, run by scripts/fuzz.sh), only when MINIMAX_FUZZ is set: they link
+// only with `-sanitize=fuzzer` (libFuzzer's driver), which an ordinary build does not pass. Built
+// in debug, where `@testable import` reaches the internal request types.
+if ProcessInfo.processInfo.environment["MINIMAX_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzConfig", ["MiniMax"]), ("FuzzSafeTensors", ["SafeTensors"]), ("FuzzTokenizer", ["Tokenization"]),
+        ("FuzzLegacyTokenizer", ["Tokenization"]), ("FuzzChat", ["ChatFormat"]),
+        ("FuzzRequest", ["OpenAIServer", "ChatFormat"]),
+    ]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: target.dependencies + ["FuzzDriver"], path: "Fuzz/\(target.name)",
+            swiftSettings: coreSettings))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

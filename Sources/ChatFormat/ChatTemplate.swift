@@ -49,6 +49,10 @@ public enum ChatTemplate {
             out += toolInstructions + endOfTurn + "\n"
         }
 
+        // Name of the latest assistant tool call with each id, kept as the messages go by so a
+        // tool message finds its call by hash (a search of the earlier messages per tool message
+        // made 100,000 of them quadratic).
+        var toolNameByCallID: [String: String] = [:]
         for (i, message) in messages.enumerated() {
             let field = "messages[\(i)].content"
             switch message.role {
@@ -58,9 +62,11 @@ public enum ChatTemplate {
                 out += beginOfTurn + "user name=user\n" + (try firstPartText(of: message, field: field)) + endOfTurn + "\n"
             case .assistant:
                 out += beginOfTurn + "ai name=assistant\n" + assistantText(of: message) + endOfTurn + "\n"
+                // Reversed: within one message the first call with an id wins, as before.
+                for call in message.toolCalls.reversed() { if let id = call.id { toolNameByCallID[id] = call.name } }
             case .tool:
                 out += beginOfTurn + "tool name=tools\n"
-                for (name, result) in try toolResults(of: message, index: i, earlier: messages[..<i]) {
+                for (name, result) in try toolResults(of: message, index: i, toolNameByCallID: toolNameByCallID) {
                     out += "tool name: " + name + "\n" + "tool result: " + result + "\n\n"
                 }
                 out += endOfTurn + "\n"
@@ -98,7 +104,7 @@ public enum ChatTemplate {
 
     /// `(name, text)` of every part of a tool message.
     private static func toolResults(
-        of message: ChatMessage, index: Int, earlier: ArraySlice<ChatMessage>
+        of message: ChatMessage, index: Int, toolNameByCallID: [String: String]
     ) throws -> [(String, String)] {
         let field = "messages[\(index)]"
         switch message.content {
@@ -109,12 +115,11 @@ public enum ChatTemplate {
             guard let id = message.toolCallID else {
                 throw ChatFormatError.missingField(field: "\(field).name")
             }
-            let call = earlier.reversed().lazy.flatMap { $0.toolCalls }.first { $0.id == id }
-            guard let call else {
+            guard let name = toolNameByCallID[id] else {
                 throw ChatFormatError.invalidValue(
                     field: "\(field).tool_call_id", reason: "no earlier assistant tool call has id \"\(id)\"")
             }
-            return [(call.name, text)]
+            return [(name, text)]
         case .parts(let parts):
             return try parts.enumerated().map { j, part in
                 guard let name = part.name ?? message.name else {

@@ -62,6 +62,9 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         index += 1
         var members: [JSONMember] = []
+        // Position of each key, so the duplicate check is a hash lookup (a search of the members
+        // made an object with 120,000 keys take minutes).
+        var positions: [String: Int] = [:]
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -73,9 +76,10 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            if let existing = members.firstIndex(where: { $0.key == key }) {
+            if let existing = positions[key] {
                 members[existing].value = value
             } else {
+                positions[key] = members.count
                 members.append(JSONMember(key, value))
             }
             skipWhitespace()

@@ -78,6 +78,14 @@ public struct GenerationDefaults: Sendable {
             if let k = json["top_k"] as? Int { topK = k }
             if let eos = json["eos_token_id"] as? Int { endOfSequence.insert(eos) }
             if let eos = json["eos_token_id"] as? [Int] { endOfSequence.formUnion(eos) }
+            // The file comes with the checkpoint: a value no sampler accepts is the file's error.
+            func invalid(_ field: String, _ reason: String) -> ConfigurationError {
+                .invalidField(path: url.path, field: field, reason: reason)
+            }
+            guard temperature >= 0, temperature.isFinite else { throw invalid("temperature", "must be a finite number ≥ 0") }
+            guard topP > 0, topP <= 1 else { throw invalid("top_p", "must be in (0, 1]") }
+            guard topK >= 0 else { throw invalid("top_k", "must be ≥ 0") }
+            guard endOfSequence.allSatisfy({ $0 >= 0 }) else { throw invalid("eos_token_id", "holds a negative id") }
         }
         if let id = tokenizer?.id(of: "<end_of_sentence>") { endOfSequence.insert(id) }
     }

@@ -24,8 +24,11 @@ public struct TokenPenalties: Equatable, Sendable {
         for (name, value) in [("presencePenalty", presence), ("frequencyPenalty", frequency)] where !(value.isFinite && abs(value) <= 2) {
             throw SamplingError.invalidParameter(name: name, value: "\(value)", reason: "must be in [-2, 2]")
         }
-        guard repetition.isFinite, repetition > 0 else {
-            throw SamplingError.invalidParameter(name: "repetitionPenalty", value: "\(repetition)", reason: "must be > 0 (1 turns it off)")
+        // Logits are divided (or multiplied) by it in Float: 1e-40 made them infinite, which the
+        // sampler then reported as a broken model. Real values are near 1.
+        guard repetition.isFinite, repetition >= 1e-3, repetition <= 1e3 else {
+            throw SamplingError.invalidParameter(
+                name: "repetitionPenalty", value: "\(repetition)", reason: "must be in [0.001, 1000] (1 turns it off)")
         }
         guard repetitionWindow >= 0 else {
             throw SamplingError.invalidParameter(name: "repetitionWindow", value: "\(repetitionWindow)", reason: "must be ≥ 0")

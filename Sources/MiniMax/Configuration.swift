@@ -97,46 +97,6 @@ extension Configuration {
         path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             .replacingOccurrences(of: ".[", with: "[")
     }
-
-    /// Structural checks the decoder cannot express.
-    public func validate(path: String = "config.json") throws {
-        func positive(_ value: Int, _ field: String) throws {
-            guard value > 0 else { throw ConfigurationError.invalidField(path: path, field: field, reason: "must be positive, got \(value)") }
-        }
-        try positive(vocabularySize, "vocab_size")
-        try positive(hiddenSize, "hidden_size")
-        try positive(intermediateSize, "intermediate_size")
-        try positive(layerCount, "num_hidden_layers")
-        try positive(headCount, "num_attention_heads")
-        try positive(keyValueHeadCount, "num_key_value_heads")
-        try positive(headDim, "head_dim")
-        try positive(expertCount, "num_local_experts")
-        try positive(expertsPerToken, "num_experts_per_tok")
-        try positive(blockSize, "block_size")
-        guard headCount % keyValueHeadCount == 0 else {
-            throw ConfigurationError.invalidField(
-                path: path, field: "num_key_value_heads",
-                reason: "\(keyValueHeadCount) does not divide num_attention_heads = \(headCount)")
-        }
-        guard expertsPerToken <= expertCount else {
-            throw ConfigurationError.invalidField(
-                path: path, field: "num_experts_per_tok",
-                reason: "\(expertsPerToken) is more than num_local_experts = \(expertCount)")
-        }
-        guard rotaryDim > 0, rotaryDim <= headDim, rotaryDim % 2 == 0 else {
-            throw ConfigurationError.invalidField(
-                path: path, field: "rotary_dim", reason: "\(rotaryDim) must be even and in 2...head_dim (\(headDim))")
-        }
-        guard rmsNormEpsilon >= 0, rmsNormEpsilon.isFinite else {
-            throw ConfigurationError.invalidField(path: path, field: "rms_norm_eps", reason: "must be a non-negative number")
-        }
-        guard ropeTheta > 0, ropeTheta.isFinite else {
-            throw ConfigurationError.invalidField(path: path, field: "rope_theta", reason: "must be positive")
-        }
-        if let window = slidingWindow, window <= 0 {
-            throw ConfigurationError.invalidField(path: path, field: "sliding_window", reason: "must be positive or null")
-        }
-    }
 }
 
 let configurationPathKey = CodingUserInfoKey(rawValue: "minimax.configurationPath")!

@@ -112,8 +112,13 @@ extension Configuration: Codable {
                     path: path, field: "attn_type_list", reason: "has \(codes.count) entries but num_hidden_layers is \(layers)")
             }
         } else {
-            guard layers >= 0 else {
+            // Bounded here, before the plan is built from it (validate() repeats the check).
+            guard layers > 0 else {
                 throw ConfigurationError.invalidField(path: path, field: "num_hidden_layers", reason: "must be positive, got \(layers)")
+            }
+            guard layers < ConfigurationLimits.layerCount else {
+                throw ConfigurationError.invalidField(
+                    path: path, field: "num_hidden_layers", reason: "\(layers) is above the limit \(ConfigurationLimits.layerCount - 1)")
             }
             layerKinds = (0..<layers).map { $0 % 2 == 0 ? .softmax : .lightning }
         }
@@ -138,7 +143,13 @@ extension Configuration: Codable {
         if let dim = try c.decodeIfPresent(Int.self, forKey: .rotaryDim) {
             rotaryDim = dim
         } else if let fraction = try rope?.partialRotaryFactor ?? c.decodeIfPresent(Double.self, forKey: .partialRotaryFactor) {
-            rotaryDim = Int(Double(headDim) * fraction)
+            // A fraction of the head, so (0, 1]; anything else (1e308, NaN) is an error, not a trap
+            // in the Double → Int conversion.
+            guard fraction > 0, fraction <= 1 else {
+                throw ConfigurationError.invalidField(
+                    path: path, field: "partial_rotary_factor", reason: "\(fraction) is not in (0, 1]")
+            }
+            rotaryDim = Int(min(Double(headDim) * fraction, Double(ConfigurationLimits.headDim)))
         } else {
             rotaryDim = headDim
         }

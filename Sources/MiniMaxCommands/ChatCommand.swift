@@ -72,7 +72,7 @@ struct ChatCommand: ParsableCommand {
                 writeOutput(interrupt.isRaised ? "\n(stopped)\n" : "\n")
                 history.append(.assistant(result.parsed.content))
             } catch {
-                printError("error: \(error)")
+                printError("error: \(NonFiniteWeights.explain(error, directory: loaded.directory))")
                 history.removeLast()
             }
         }

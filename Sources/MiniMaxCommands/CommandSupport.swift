@@ -39,6 +39,20 @@ func checkModelDirectory(_ path: String, option: String = "--model") throws {
     }
 }
 
+/// The most worker threads `--threads` may ask for. Each is a real thread started at once: a
+/// count like 9223372036854775807 would exhaust the process table of a shared machine, which
+/// hurts every user on it. 1024 is far above any core count this engine runs on.
+let maximumThreadCount = 1024
+
+/// `--threads` in 1...maximumThreadCount (nil: all cores).
+func checkThreadCount(_ threads: Int?) throws {
+    guard let threads else { return }
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    guard threads <= maximumThreadCount else {
+        throw ValidationError("--threads \(threads) is above the limit \(maximumThreadCount)")
+    }
+}
+
 /// Options shared by every command that loads a model.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Model directory (config.json + safetensors weights).")
@@ -56,7 +70,7 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         try checkModelDirectory(model)
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try checkThreadCount(threads)
     }
 
     /// Sets the kernels' thread count from `--threads` (all cores when unset).

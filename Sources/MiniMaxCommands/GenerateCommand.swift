@@ -87,7 +87,9 @@ struct GenerateCommand: ParsableCommand {
         let interrupt = InterruptWatch()
         defer { interrupt.stop() }
         var printedIDs = 0
-        let result = try generator.generate(
+        let result: GenerationResult
+        do {
+            result = try generator.generate(
             request,
             onDelta: { piece, _ in
                 if !json { writeOutput(piece) }
@@ -100,6 +102,9 @@ struct GenerateCommand: ParsableCommand {
                 }
                 return !interrupt.isRaised
             })
+        } catch {
+            throw NonFiniteWeights.explain(error, directory: loaded.directory)
+        }
         if json {
             writeOutput(try GenerationRecord(result).jsonString() + "\n")
         } else {

@@ -47,6 +47,7 @@ struct SamplingOptions: ParsableArguments {
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens)") }
         if let k = repetitionGuard, k < 1 { throw ValidationError("--repetition-guard must be at least 1, got \(k)") }
+        if stop.contains("") { throw ValidationError("--stop must not be empty") }
         do {
             try parameters(defaults: GenerationDefaults()).validate()
             try penalties.validate()

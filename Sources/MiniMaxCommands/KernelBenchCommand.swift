@@ -15,7 +15,7 @@ struct KernelBenchCommand: ParsableCommand {
     var shapes: String = "512,1024,1536;512,1536,1024;2048,2048,2048"
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try checkThreadCount(threads)
         _ = try triples()
     }
 

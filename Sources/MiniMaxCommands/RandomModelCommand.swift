@@ -51,6 +51,9 @@ struct RandomModelCommand: ParsableCommand {
         }
     }
 
+    /// The most weights a random checkpoint may hold (2^33, 34 GB in float32).
+    static let maximumParameters = 1 << 33
+
     func run() throws {
         let storage = DType(rawValue: dtype)!
         let configuration: Configuration
@@ -62,6 +65,12 @@ struct RandomModelCommand: ParsableCommand {
             configuration = try Configuration.decode(data, path: url.path)
         } else {
             configuration = try Configuration.decode(Data(Self.presetJSON(preset).utf8), path: "preset \(preset.rawValue)")
+        }
+        // A config.json within every limit may still describe trillions of weights: random
+        // weights are for tests and benchmarks, so refuse more than 2^33 (34 GB in float32).
+        let parameters = try ConfigurationSizes(configuration, path: config ?? "preset").totalParameters
+        guard parameters <= Self.maximumParameters else {
+            throw CommandFailure("\(config ?? "preset"): \(parameters) parameters; random-model writes at most \(Self.maximumParameters)")
         }
         let directory = URL(fileURLWithPath: out)
         try RandomCheckpointWriter.write(configuration, to: directory, dtype: storage, seed: seed)

@@ -29,8 +29,16 @@ struct RenderCommand: ParsableCommand {
         writeOutput(text)
     }
 
+    /// The largest --messages or --tools file read (64 MiB, about 16 million tokens of text: far
+    /// more than any context): a bigger one is refused before it is read into memory.
+    static let maximumFileBytes = 64 << 20
+
     /// Reads `path` and decodes it, naming the file in every error.
     static func decode<T>(_ path: String, option: String, _ body: (Data) throws -> T) throws -> T {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maximumFileBytes else {
+            throw CommandFailure("\(option): \(path) holds \(size) bytes, above the limit \(maximumFileBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandFailure("\(option): cannot read \(path)")
         }

@@ -25,6 +25,35 @@ public struct AddedToken: Sendable, Equatable {
     }
 }
 
+extension AddedToken {
+    /// Added-token ids share the vocabulary's bound (they index the same embedding rows).
+    static let maximumID = BytePairModel.maximumID
+
+    /// All added tokens' contents together stay under 16 MiB (real files hold a few KB): they
+    /// become matcher nodes, a few dozen bytes each.
+    static let maximumContentBytes = 1 << 24
+
+    /// Two different tokens with one id would decode ambiguously; `field` names the list.
+    static func checkDistinctIDs(_ tokens: [AddedToken], file: String, field: String) throws {
+        var contentByID: [Int: String] = [:]
+        contentByID.reserveCapacity(tokens.count)
+        var contentBytes = 0
+        for (index, token) in tokens.enumerated() {
+            contentBytes += token.content.utf8.count
+            guard contentBytes <= maximumContentBytes else {
+                throw TokenizerError.invalidField(
+                    file: file, field: "\(field)[\(index)].content",
+                    reason: "brings the added tokens' contents past the limit of \(maximumContentBytes) bytes")
+            }
+            if let other = contentByID.updateValue(token.content, forKey: token.id), other != token.content {
+                throw TokenizerError.invalidField(
+                    file: file, field: "\(field)[\(index)].id",
+                    reason: "repeats id \(token.id) of \"\(other)\" (ids must be unique)")
+            }
+        }
+    }
+}
+
 /// One stretch of input: text for the normal pipeline, or an added token already identified.
 enum TextSegment: Equatable {
     case text(String)
@@ -33,21 +62,39 @@ enum TextSegment: Equatable {
 
 /// Finds added tokens in text, leftmost first and longest among those starting at the same
 /// place (the order `tokenizers`' Aho-Corasick matcher uses).
+///
+/// The contents live in a byte trie whose edges are one hash table keyed by (node, byte), so one
+/// position costs at most the longest content's length whatever the number of tokens (a
+/// per-first-byte candidate list made 100,000 tokens that share a first byte cost 100,000
+/// comparisons per position), and memory stays proportional to the contents' bytes.
 struct AddedTokenMatcher: Sendable {
     private let tokens: [AddedToken]
-    private let contents: [[UInt8]]
-    /// Indices into `tokens` by first byte, longest content first.
-    private let candidatesByFirstByte: [[Int]]
+    /// Child of node n by byte b at key n << 8 | b; node 0 is the root.
+    private let edges: [Int: Int32]
+    /// The token that ends at each node (the first in file order), or -1.
+    private let terminal: [Int32]
 
     init(_ tokens: [AddedToken]) {
         let usable = tokens.filter { !$0.content.isEmpty }
         self.tokens = usable
-        let contents = usable.map { Array($0.content.utf8) }
-        self.contents = contents
-        var candidates = [[Int]](repeating: [], count: 256)
-        for (index, content) in contents.enumerated() { candidates[Int(content[0])].append(index) }
-        for byte in 0..<256 { candidates[byte].sort { contents[$0].count > contents[$1].count } }
-        candidatesByFirstByte = candidates
+        var edges: [Int: Int32] = [:]
+        var terminal: [Int32] = [-1]
+        for (index, token) in usable.enumerated() {
+            var node = 0
+            for byte in token.content.utf8 {
+                let key = node << 8 | Int(byte)
+                if let next = edges[key] {
+                    node = Int(next)
+                } else {
+                    node = terminal.count
+                    edges[key] = Int32(node)
+                    terminal.append(-1)
+                }
+            }
+            if terminal[node] < 0 { terminal[node] = Int32(index) }
+        }
+        self.edges = edges
+        self.terminal = terminal
     }
 
     var isEmpty: Bool { tokens.isEmpty }
@@ -83,10 +130,15 @@ struct AddedTokenMatcher: Sendable {
     }
 
     private func match(in bytes: [UInt8], at index: Int, after textStart: Int) -> (Int, Int)? {
-        for candidate in candidatesByFirstByte[Int(bytes[index])] {
-            let content = contents[candidate]
-            guard index + content.count <= bytes.count, bytes[index..<index + content.count].elementsEqual(content) else { continue }
-            let end = index + content.count
+        // Every token that starts here, shortest first; the longest acceptable one wins.
+        var ends: [(token: Int, end: Int)] = []
+        var node = 0, position = index
+        while position < bytes.count, let next = edges[node << 8 | Int(bytes[position])] {
+            node = Int(next)
+            position += 1
+            if terminal[node] >= 0 { ends.append((Int(terminal[node]), position)) }
+        }
+        for (candidate, end) in ends.reversed() {
             if tokens[candidate].singleWord, !Self.isWordBoundary(bytes, before: index, after: end) { continue }
             return (candidate, end)
         }
@@ -100,8 +152,14 @@ struct AddedTokenMatcher: Sendable {
             let properties = scalar.properties
             return scalar == "_" || properties.isAlphabetic || properties.numericType != nil
         }
-        let previous = String(decoding: bytes[..<before], as: UTF8.self).unicodeScalars.last
-        let next = String(decoding: bytes[after...], as: UTF8.self).unicodeScalars.first
+        // Only the neighbouring scalars are decoded: decoding the whole prefix made every match
+        // cost the length of the text before it.
+        var start = before
+        if start > 0 { start -= 1; while start > 0, bytes[start] & 0xC0 == 0x80 { start -= 1 } }
+        var end = after
+        if end < bytes.count { end += 1; while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 } }
+        let previous = String(decoding: bytes[start..<before], as: UTF8.self).unicodeScalars.last
+        let next = String(decoding: bytes[after..<end], as: UTF8.self).unicodeScalars.first
         return !isWordCharacter(previous) && !isWordCharacter(next)
     }
 

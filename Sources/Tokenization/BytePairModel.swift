@@ -29,19 +29,32 @@ struct BytePairModel: Sendable {
     static let maximumID = 1 << 24
 
     /// `merges` are pairs of vocabulary spellings in rank order; `file` names the source for
-    /// errors. The merged token must be in the vocabulary, as `tokenizers` requires.
-    init(vocabulary: [String: Int], merges rules: [(String, String)], options: Options, file: String) throws {
+    /// errors (`vocabularyFile` and `vocabularyField` where the vocabulary lives elsewhere, as
+    /// `vocab.json` beside `merges.txt`). The merged token must be in the vocabulary, as
+    /// `tokenizers` requires.
+    init(vocabulary: [String: Int], merges rules: [(String, String)], options: Options, file: String,
+         vocabularyFile: String? = nil, vocabularyField: String = "model.vocab") throws {
         tokenToID = vocabulary
-        let largestID = vocabulary.values.max() ?? -1
-        // Ids index an array; a stray huge id must be an error, not a multi-gigabyte allocation.
-        guard largestID < Self.maximumID else {
-            throw TokenizerError.invalidField(file: file, field: "model.vocab", reason: "holds id \(largestID), above the limit \(Self.maximumID - 1)")
+        func entry(_ token: String) -> String {
+            vocabularyField.isEmpty ? "\"\(token)\"" : "\(vocabularyField)[\"\(token)\"]"
+        }
+        // Ids index an array: check them all (non-negative, below the limit, one token each)
+        // before sizing it, so a stray id is an error, not a trap or a multi-gigabyte allocation.
+        var largestID = -1
+        for (token, id) in vocabulary {
+            guard id >= 0, id < Self.maximumID else {
+                throw TokenizerError.invalidField(
+                    file: vocabularyFile ?? file, field: entry(token), reason: "is \(id), not an id in 0...\(Self.maximumID - 1)")
+            }
+            largestID = max(largestID, id)
         }
         var spellings = [String?](repeating: nil, count: largestID + 1)
         var characters: [UInt32: Int32] = [:]
         for (token, id) in vocabulary {
-            guard id >= 0, id <= Int(Int32.max) else {
-                throw TokenizerError.invalidField(file: file, field: "model.vocab[\"\(token)\"]", reason: "is \(id), not a valid id")
+            if let other = spellings[id] {
+                let (first, second) = other < token ? (other, token) : (token, other)
+                throw TokenizerError.invalidField(
+                    file: vocabularyFile ?? file, field: entry(second), reason: "repeats id \(id) of \"\(first)\" (ids must be unique)")
             }
             spellings[id] = token
             let scalars = token.unicodeScalars
@@ -60,6 +73,12 @@ struct BytePairModel: Sendable {
             unknownID = Int32(id)
         } else {
             unknownID = nil
+        }
+        // Ranks are stored as Int32; no real tokenizer has more than a few hundred thousand rules.
+        guard rules.count < Self.maximumID else {
+            throw TokenizerError.invalidField(
+                file: file, field: file == "merges.txt" ? "(lines)" : "model.merges",
+                reason: "holds \(rules.count) rules, above the limit \(Self.maximumID - 1)")
         }
         var table = MergeTable(capacity: rules.count)
         for (rank, (left, right)) in rules.enumerated() {

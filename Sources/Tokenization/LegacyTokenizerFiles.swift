@@ -5,23 +5,51 @@ import Foundation
 /// Always byte-level with the GPT-2 split rule, as `GPT2Tokenizer` is.
 enum LegacyTokenizerFiles {
     static func load(directory: URL) throws -> Tokenizer {
-        let vocabularyJSON = try JSONObject(parsing: Tokenizer.readFile(directory.appendingPathComponent("vocab.json")), file: "vocab.json")
+        try load { name in
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            return try Tokenizer.readFile(url)
+        }
+    }
+
+    /// The same from file contents: `file(name)` is the named file's bytes, or nil when the
+    /// directory lacks it (the fuzz target feeds files from memory through this).
+    static func load(files file: (String) throws -> Data?) throws -> Tokenizer {
+        func required(_ name: String) throws -> Data {
+            guard let data = try file(name) else { throw TokenizerError.unreadableFile(file: name, reason: "no such file") }
+            return data
+        }
+        let vocabularyJSON = try JSONObject(parsing: required("vocab.json"), file: "vocab.json")
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(vocabularyJSON.values.count)
         for (token, value) in vocabularyJSON.values {
             guard let id = JSONObject.integerValue(value) else { throw vocabularyJSON.invalid(token, "is not an integer") }
             vocabulary[token] = id
         }
-        let mergesData = try Tokenizer.readFile(directory.appendingPathComponent("merges.txt"))
+        let mergesData = try required("merges.txt")
         let merges = try MergesFile.parse(Array(mergesData), file: "merges.txt")
 
-        let config = try optionalJSON(directory, "tokenizer_config.json")
+        let model = try BytePairModel(vocabulary: vocabulary, merges: merges, options: .init(), file: "merges.txt",
+                                       vocabularyFile: "vocab.json", vocabularyField: "")
+
+        func optionalJSON(_ name: String) throws -> JSONObject? {
+            try file(name).map { try JSONObject(parsing: $0, file: name) }
+        }
+        let config = try optionalJSON("tokenizer_config.json")
         let addPrefixSpace = try config?.bool("add_prefix_space", default: false) ?? false
         var addedTokens: [AddedToken] = []
-        func add(_ token: AddedToken) {
-            if let index = addedTokens.firstIndex(where: { $0.content == token.content }) {
+        // Position by content: the three sources name the same tokens, and a list search per
+        // token made 100,000 added tokens quadratic.
+        var addedIndexByContent: [String: Int] = [:]
+        func add(_ token: AddedToken, file: String, field: String) throws {
+            guard token.id >= 0, token.id < AddedToken.maximumID else {
+                throw TokenizerError.invalidField(
+                    file: file, field: field, reason: "is \(token.id), not an id in 0...\(AddedToken.maximumID - 1)")
+            }
+            if let index = addedIndexByContent[token.content] {
                 addedTokens[index].special = addedTokens[index].special || token.special
             } else {
+                addedIndexByContent[token.content] = addedTokens.count
                 addedTokens.append(token)
             }
         }
@@ -31,34 +59,31 @@ enum LegacyTokenizerFiles {
                 guard let id = Int(key) else { throw decoderTable.invalid(key, "is not an integer id") }
                 var entry = try decoderTable.object(key)
                 entry = JSONObject(values: entry.values.merging(["id": id]) { $1 }, file: entry.file, path: entry.path)
-                add(try TokenizerJSON.addedToken(entry))
+                try add(try TokenizerJSON.addedToken(entry), file: entry.file, field: entry.fieldPath("id"))
             }
         }
-        if let table = try optionalJSON(directory, "added_tokens.json") {
-            for content in table.values.keys { add(AddedToken(content: content, id: try table.integer(content), special: false)) }
+        if let table = try optionalJSON("added_tokens.json") {
+            for content in table.values.keys.sorted() {
+                try add(AddedToken(content: content, id: try table.integer(content), special: false),
+                        file: table.file, field: table.fieldPath(content))
+            }
         }
         // Tokens named in special_tokens_map.json (and bos/eos/unk/pad of the config) are special.
         var specialNames: [String] = []
-        for source in [try optionalJSON(directory, "special_tokens_map.json"), config].compactMap({ $0 }) {
+        for source in [try optionalJSON("special_tokens_map.json"), config].compactMap({ $0 }) {
             for key in ["bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token", "additional_special_tokens"] {
                 specialNames += tokenNames(source.values[key])
             }
         }
         for name in specialNames {
-            guard let id = vocabulary[name] ?? addedTokens.first(where: { $0.content == name })?.id else { continue }
-            add(AddedToken(content: name, id: id, special: true, normalized: false))
+            guard let id = vocabulary[name] ?? addedIndexByContent[name].map({ addedTokens[$0].id }) else { continue }
+            try add(AddedToken(content: name, id: id, special: true, normalized: false), file: "special_tokens_map.json", field: name)
         }
 
-        let model = try BytePairModel(vocabulary: vocabulary, merges: merges, options: .init(), file: "merges.txt")
+        try AddedToken.checkDistinctIDs(addedTokens, file: "tokenizer_config.json / added_tokens.json", field: "(added tokens)")
         return Tokenizer(model: model, normalizer: nil,
                          preTokenizer: .byteLevel(addPrefixSpace: addPrefixSpace, useRegex: true),
                          decoder: .byteLevel, postProcessor: .byteLevel, addedTokens: addedTokens)
-    }
-
-    private static func optionalJSON(_ directory: URL, _ name: String) throws -> JSONObject? {
-        let url = directory.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        return try JSONObject(parsing: Tokenizer.readFile(url), file: name)
     }
 
     /// `"<s>"`, `{"content": "<s>", …}` or a list of either.

@@ -13,10 +13,10 @@ struct PreTokenizedText {
     }
 
     /// Runs `body` with the scalar-classifying view of `bytes`.
-    func withClassifiedText<Result>(_ body: (ClassifiedUTF8) -> Result) -> Result {
-        bytes.withUnsafeBufferPointer { bytes in
-            ScalarClass.basicPlane.withUnsafeBufferPointer { table in
-                body(ClassifiedUTF8(bytes: bytes, table: table))
+    func withClassifiedText<Result>(_ body: (ClassifiedUTF8) throws -> Result) rethrows -> Result {
+        try bytes.withUnsafeBufferPointer { bytes in
+            try ScalarClass.basicPlane.withUnsafeBufferPointer { table in
+                try body(ClassifiedUTF8(bytes: bytes, table: table))
             }
         }
     }

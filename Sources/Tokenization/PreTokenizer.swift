@@ -18,15 +18,15 @@ indirect enum PreTokenizer: Sendable {
         }
     }
 
-    func apply(to text: inout PreTokenizedText) {
+    func apply(to text: inout PreTokenizedText) throws {
         switch self {
         case .sequence(let steps):
-            for step in steps { step.apply(to: &text) }
+            for step in steps { try step.apply(to: &text) }
         case .byteLevel(let addPrefixSpace, let useRegex):
             if addPrefixSpace { prefixSpaces(&text) }
-            if useRegex { split(&text, pattern: .fast(.gpt2), behavior: .isolated, invert: false) }
+            if useRegex { try split(&text, pattern: .fast(.gpt2), behavior: .isolated, invert: false) }
         case .split(let pattern, let behavior, let invert):
-            split(&text, pattern: pattern, behavior: behavior, invert: invert)
+            try split(&text, pattern: pattern, behavior: behavior, invert: invert)
         case .digits(let individually):
             splitDigits(&text, individually: individually)
         }
@@ -44,11 +44,11 @@ indirect enum PreTokenizer: Sendable {
         }
     }
 
-    private func split(_ text: inout PreTokenizedText, pattern: SplitPattern, behavior: SplitBehavior, invert: Bool) {
+    private func split(_ text: inout PreTokenizedText, pattern: SplitPattern, behavior: SplitBehavior, invert: Bool) throws {
         let pieces = text.pieces
         var output: [Range<Int>] = []
         output.reserveCapacity(pieces.count * 4)
-        text.withClassifiedText { classified in
+        try text.withClassifiedText { classified in
             for piece in pieces {
                 if case .fast(let fast) = pattern, behavior == .isolated, !invert {
                     // The common case, without building segments: matches tile the piece.
@@ -57,7 +57,7 @@ indirect enum PreTokenizer: Sendable {
                     var start = piece.lowerBound
                     for end in ends { output.append(start..<end); start = end }
                 } else {
-                    behavior.pieces(from: pattern.segments(in: classified, range: piece, invert: invert), into: &output)
+                    behavior.pieces(from: try pattern.segments(in: classified, range: piece, invert: invert), into: &output)
                 }
             }
         }

@@ -14,7 +14,7 @@ enum SplitPattern: Sendable {
     }
 
     /// Non-empty match ranges inside `range`, left to right, not overlapping.
-    func matches(in text: ClassifiedUTF8, range: Range<Int>) -> [Range<Int>] {
+    func matches(in text: ClassifiedUTF8, range: Range<Int>) throws -> [Range<Int>] {
         switch self {
         case .literal(let needle):
             guard !needle.isEmpty else { return [] }
@@ -40,17 +40,17 @@ enum SplitPattern: Sendable {
             var start = range.lowerBound
             return ends.map { end in defer { start = end }; return start..<end }
         case .regex(let regex):
-            return regex.matches(in: UnsafeBufferPointer(rebasing: text.bytes[range])).map {
+            return try regex.matches(in: UnsafeBufferPointer(rebasing: text.bytes[range])).map {
                 ($0.lowerBound + range.lowerBound)..<($0.upperBound + range.lowerBound)
             }
         }
     }
 
     /// `range` cut into matched and unmatched segments (`invert` swaps the two kinds).
-    func segments(in text: ClassifiedUTF8, range: Range<Int>, invert: Bool) -> [(range: Range<Int>, isMatch: Bool)] {
+    func segments(in text: ClassifiedUTF8, range: Range<Int>, invert: Bool) throws -> [(range: Range<Int>, isMatch: Bool)] {
         var segments: [(range: Range<Int>, isMatch: Bool)] = []
         var position = range.lowerBound
-        for match in matches(in: text, range: range) {
+        for match in try matches(in: text, range: range) {
             if match.lowerBound > position { segments.append((position..<match.lowerBound, invert)) }
             segments.append((match, !invert))
             position = match.upperBound

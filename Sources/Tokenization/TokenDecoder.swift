@@ -12,14 +12,16 @@ indirect enum TokenDecoder: Sendable {
     case byteFallback
     case sequence([TokenDecoder])
 
-    func decode(_ tokens: [String]) -> [String] {
+    func decode(_ tokens: [String]) throws -> [String] {
         switch self {
         case .byteLevel:
             var bytes: [UInt8] = []
             for token in tokens { bytes.append(contentsOf: ByteLevelAlphabet.decode(token) ?? Array(token.utf8)) }
             return [String(decoding: bytes, as: UTF8.self)]
         case .replace(let pattern, let content):
-            return tokens.map { Normalizer.replace(pattern, in: $0, with: content) }
+            return try tokens.map {
+                try Normalizer.replace(pattern, in: $0, with: content, limit: Normalizer.maximumGrowth * $0.utf8.count + 1024)
+            }
         case .strip(let content, let start, let stop):
             return tokens.map { token in
                 var scalars = Substring(token).unicodeScalars
@@ -34,7 +36,7 @@ indirect enum TokenDecoder: Sendable {
         case .byteFallback:
             return Self.decodeByteTokens(tokens)
         case .sequence(let steps):
-            return steps.reduce(tokens) { $1.decode($0) }
+            return try steps.reduce(tokens) { try $1.decode($0) }
         }
     }
 

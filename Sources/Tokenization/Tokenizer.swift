@@ -72,11 +72,11 @@ public final class Tokenizer: Sendable {
             case .token(let id):
                 ids.append(id)
             case .text(let raw):
-                let normalized = normalizer?.apply(raw) ?? raw
+                let normalized = try normalizer?.apply(raw) ?? raw
                 for inner in normalizedTokenMatcher.split(normalized) {
                     switch inner {
                     case .token(let id): ids.append(id)
-                    case .text(let piece): encodeOrdinaryText(piece, into: &ids)
+                    case .text(let piece): try encodeOrdinaryText(piece, into: &ids)
                     }
                 }
             }
@@ -98,9 +98,9 @@ public final class Tokenizer: Sendable {
     }
 
     /// Pre-tokenizes and BPE-encodes text that holds no added token.
-    private func encodeOrdinaryText(_ text: String, into ids: inout [Int]) {
+    private func encodeOrdinaryText(_ text: String, into ids: inout [Int]) throws {
         var pieces = PreTokenizedText(text)
-        preTokenizer?.apply(to: &pieces)
+        try preTokenizer?.apply(to: &pieces)
         pieces.bytes.withUnsafeBufferPointer { bytes in
             for piece in pieces.pieces {
                 model.encode(piece: UnsafeBufferPointer(rebasing: bytes[piece]), byteLevel: byteLevel, into: &ids)
@@ -126,7 +126,7 @@ public final class Tokenizer: Sendable {
             }
         }
         guard let decoder else { return tokens.joined(separator: " ") }
-        return decoder.decode(tokens).joined()
+        return try decoder.decode(tokens).joined()
     }
 
     // MARK: Vocabulary

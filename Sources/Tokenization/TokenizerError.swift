@@ -23,6 +23,11 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case malformedMerge(file: String, merge: Int, text: String)
     /// A regular expression from the file does not compile.
     case invalidRegex(file: String, field: String, pattern: String, reason: String)
+    /// A regex from the file backtracked past its step budget on some text (a pattern such as
+    /// `(.*)*x` is exponential): the text cannot be tokenized with it.
+    case regexBudgetExceeded(file: String, field: String, pattern: String, steps: Int, scalars: Int)
+    /// The normalizers (or the decoder's `Replace` steps) would grow a text past their bound.
+    case normalizedTextTooLong(bytes: Int, limit: Int)
     /// Bytes handed to `encode(utf8:)` are not valid UTF-8.
     case invalidUTF8(byteOffset: Int)
     /// `decode` was given an id that no token has.
@@ -48,6 +53,11 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             return "\(file): merge \(merge) \"\(text)\" is not two tokens separated by one space"
         case .invalidRegex(let file, let field, let pattern, let reason):
             return "\(file): \(field) regex \(pattern) does not compile (\(reason))"
+        case .regexBudgetExceeded(let file, let field, let pattern, let steps, let scalars):
+            return "\(file): \(field) regex \(pattern) needed more than \(steps) steps on a \(scalars)-character text "
+                + "(its nested or overlapping repetitions backtrack too much); fix the pattern"
+        case .normalizedTextTooLong(let bytes, let limit):
+            return "tokenizer.json: normalizer or decoder Replace steps grow a \(bytes)-byte text past \(limit) bytes"
         case .invalidUTF8(let byteOffset):
             return "input: invalid UTF-8 at byte \(byteOffset)"
         case .unknownTokenID(let id):

@@ -14,6 +14,7 @@ enum TokenizerJSON {
     static func parse(_ data: Data, file: String) throws -> Parts {
         let root = try JSONObject(parsing: data, file: file)
         let addedTokens = try root.isNull("added_tokens") ? [] : root.objects("added_tokens").map(addedToken)
+        try AddedToken.checkDistinctIDs(addedTokens, file: file, field: "added_tokens")
         let model = try bytePairModel(root.object("model"))
         return Parts(
             model: model,
@@ -26,8 +27,12 @@ enum TokenizerJSON {
 
     static func addedToken(_ json: JSONObject) throws -> AddedToken {
         let special = try json.bool("special", default: false)
+        let id = try json.integer("id")
+        guard id >= 0, id < AddedToken.maximumID else {
+            throw json.invalid("id", "is \(id), not an id in 0...\(AddedToken.maximumID - 1)")
+        }
         return AddedToken(
-            content: try json.string("content"), id: try json.integer("id"), special: special,
+            content: try json.string("content"), id: id, special: special,
             leftStrip: try json.bool("lstrip", default: false), rightStrip: try json.bool("rstrip", default: false),
             singleWord: try json.bool("single_word", default: false),
             normalized: try json.bool("normalized", default: !special))
@@ -160,10 +165,10 @@ enum TokenizerJSON {
             // `"cls": ["<s>", 0]`: the spelling and id of each marker.
             func marker(_ key: String) throws -> Int {
                 let pair = try json.array(key)
-                guard pair.count == 2, let id = pair[1] as? NSNumber else {
-                    throw json.invalid(key, "is not a [token, id] pair")
+                guard pair.count == 2, let id = JSONObject.integerValue(pair[1] as Any), id >= 0, id < AddedToken.maximumID else {
+                    throw json.invalid(key, "is not a [token, id] pair with an id in 0...\(AddedToken.maximumID - 1)")
                 }
-                return id.intValue
+                return id
             }
             return .template(prefix: [try marker("cls")], suffix: [try marker("sep")])
         default:
@@ -186,8 +191,10 @@ enum TokenizerJSON {
                     throw json.invalid("special_tokens", "has no entry for \"\(name)\"")
                 }
                 let ids = try entry.array("ids").map { value -> Int in
-                    guard let number = value as? NSNumber else { throw entry.invalid("ids", "holds a non-number") }
-                    return number.intValue
+                    guard let id = JSONObject.integerValue(value), id >= 0, id < AddedToken.maximumID else {
+                        throw entry.invalid("ids", "holds \(value), not an id in 0...\(AddedToken.maximumID - 1)")
+                    }
+                    return id
                 }
                 if seenSequence { suffix += ids } else { prefix += ids }
             } else {

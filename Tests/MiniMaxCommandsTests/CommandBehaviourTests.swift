@@ -38,6 +38,11 @@ final class CommandBehaviourTests: XCTestCase {
             (["tokenize", "--model", model.path, "--decode", "-5"], "--decode: item 1 '-5' is negative"),
             (["bench", "--model", model.path, "--decode-tokens", "-2"], "--decode-tokens must be at least 1"),
             (["generate", "--model", model.path, "--prompt", "x", "--threads", "-4"], "--threads must be at least 1, got -4"),
+            // Issue 13: this many threads would exhaust the process table of a shared machine.
+            (["generate", "--model", model.path, "--prompt", "x", "--threads", "9223372036854775807"],
+             "--threads 9223372036854775807 is above the limit 1024"),
+            (["bench-kernels", "--threads", "5000"], "--threads 5000 is above the limit 1024"),
+            (["generate", "--model", model.path, "--prompt", "x", "--stop", ""], "--stop must not be empty"),
         ]
         for (arguments, needle) in cases {
             let result = try run(arguments)
@@ -92,6 +97,24 @@ final class CommandBehaviourTests: XCTestCase {
         XCTAssertNotEqual(result.code, 0)
         XCTAssertTrue(result.message.contains(messages.path), result.message)
         XCTAssertTrue(result.message.contains("invalid JSON"), result.message)
+    }
+
+    /// Issue 13: a config.json with 2^40 layers is refused by every command that reads it,
+    /// naming the file and the field, before anything is sized from it.
+    func testHostileConfigurationIsRefusedByEveryCommand() throws {
+        let model = try makeModel()
+        let url = model.appendingPathComponent("config.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        json["num_hidden_layers"] = 1 << 40
+        json.removeValue(forKey: "layer_types")
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        for arguments in [["inspect", "--model", model.path], ["logits", "--model", model.path, "--ids", "1", "--out", dir.appendingPathComponent("l.npy").path],
+                          ["generate", "--model", model.path, "--prompt", "x"]] {
+            let result = try run(arguments)
+            XCTAssertNotEqual(result.code, 0, "\(arguments)")
+            XCTAssertTrue(result.message.contains("config.json: field 'num_hidden_layers'"), "\(arguments): \(result.message)")
+            XCTAssertTrue(result.message.contains("above the limit 4095"), "\(arguments): \(result.message)")
+        }
     }
 
     func testRandomModelOutOntoAFileOrAForeignDirectory() throws {

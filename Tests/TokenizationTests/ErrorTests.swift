@@ -77,7 +77,7 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(loadError(try tokenizerJSON(["added_tokens": [["content": "<x>"]]])),
                        .missingField(file: "tokenizer.json", field: "added_tokens[0].id"))
         XCTAssertEqual(loadError(try tokenizerJSON(model: ["vocab": ["a": 1 << 40]])),
-                       .invalidField(file: "tokenizer.json", field: "model.vocab", reason: "holds id 1099511627776, above the limit 16777215"))
+                       .invalidField(file: "tokenizer.json", field: #"model.vocab["a"]"#, reason: "is 1099511627776, not an id in 0...16777215"))
         XCTAssertEqual(loadError(try tokenizerJSON(model: ["unk_token": "<unk>"])),
                        .invalidField(file: "tokenizer.json", field: "model.unk_token", reason: "\"<unk>\" is not in the vocabulary"))
     }

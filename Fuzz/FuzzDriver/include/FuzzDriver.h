@@ -1,0 +1,6 @@
+// libFuzzer's driver, called from each target's `main`. SwiftPM links an executable through a
+// renamed `<Module>_main` entry point, so the targets cannot rely on libFuzzer's own `main`.
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
