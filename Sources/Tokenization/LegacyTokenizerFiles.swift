@@ -19,11 +19,11 @@ enum LegacyTokenizerFiles {
             guard let data = try file(name) else { throw TokenizerError.unreadableFile(file: name, reason: "no such file") }
             return data
         }
-        let vocabularyJSON = try JSONObject(parsing: required("vocab.json"), file: "vocab.json")
+        let vocabularyJSON = try TokenizerFileFields(parsing: required("vocab.json"), file: "vocab.json")
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(vocabularyJSON.values.count)
         for (token, value) in vocabularyJSON.values {
-            guard let id = JSONObject.integerValue(value) else { throw vocabularyJSON.invalid(token, "is not an integer") }
+            guard let id = TokenizerFileFields.integerValue(value) else { throw vocabularyJSON.invalid(token, "is not an integer") }
             vocabulary[token] = id
         }
         let mergesData = try required("merges.txt")
@@ -32,8 +32,8 @@ enum LegacyTokenizerFiles {
         let model = try BytePairModel(vocabulary: vocabulary, merges: merges, options: .init(), file: "merges.txt",
                                        vocabularyFile: "vocab.json", vocabularyField: "")
 
-        func optionalJSON(_ name: String) throws -> JSONObject? {
-            try file(name).map { try JSONObject(parsing: $0, file: name) }
+        func optionalJSON(_ name: String) throws -> TokenizerFileFields? {
+            try file(name).map { try TokenizerFileFields(parsing: $0, file: name) }
         }
         let config = try optionalJSON("tokenizer_config.json")
         let addPrefixSpace = try config?.bool("add_prefix_space", default: false) ?? false
@@ -58,7 +58,7 @@ enum LegacyTokenizerFiles {
             for key in decoderTable.values.keys.sorted(by: { (Int($0) ?? 0) < (Int($1) ?? 0) }) {
                 guard let id = Int(key) else { throw decoderTable.invalid(key, "is not an integer id") }
                 var entry = try decoderTable.object(key)
-                entry = JSONObject(values: entry.values.merging(["id": id]) { $1 }, file: entry.file, path: entry.path)
+                entry = TokenizerFileFields(values: entry.values.merging(["id": id]) { $1 }, file: entry.file, path: entry.path)
                 try add(try TokenizerJSON.addedToken(entry), file: entry.file, field: entry.fieldPath("id"))
             }
         }

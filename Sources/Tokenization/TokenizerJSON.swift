@@ -12,7 +12,7 @@ enum TokenizerJSON {
     }
 
     static func parse(_ data: Data, file: String) throws -> Parts {
-        let root = try JSONObject(parsing: data, file: file)
+        let root = try TokenizerFileFields(parsing: data, file: file)
         let addedTokens = try root.isNull("added_tokens") ? [] : root.objects("added_tokens").map(addedToken)
         try AddedToken.checkDistinctIDs(addedTokens, file: file, field: "added_tokens")
         let model = try bytePairModel(root.object("model"))
@@ -25,7 +25,7 @@ enum TokenizerJSON {
             addedTokens: addedTokens)
     }
 
-    static func addedToken(_ json: JSONObject) throws -> AddedToken {
+    static func addedToken(_ json: TokenizerFileFields) throws -> AddedToken {
         let special = try json.bool("special", default: false)
         let id = try json.integer("id")
         guard id >= 0, id < AddedToken.maximumID else {
@@ -40,7 +40,7 @@ enum TokenizerJSON {
 
     // MARK: Model
 
-    static func bytePairModel(_ json: JSONObject) throws -> BytePairModel {
+    static func bytePairModel(_ json: TokenizerFileFields) throws -> BytePairModel {
         let type = try json.optionalString("type") ?? "BPE"  // old files leave the type out
         guard type == "BPE" else { throw TokenizerError.unsupportedComponent(file: json.file, field: json.fieldPath("type"), type: type) }
         for unsupported in ["continuing_subword_prefix", "end_of_word_suffix"] {
@@ -55,7 +55,7 @@ enum TokenizerJSON {
         var vocabulary: [String: Int] = [:]
         vocabulary.reserveCapacity(vocabularyObject.values.count)
         for (token, value) in vocabularyObject.values {
-            guard let id = JSONObject.integerValue(value) else { throw vocabularyObject.invalid(token, "is not an integer") }
+            guard let id = TokenizerFileFields.integerValue(value) else { throw vocabularyObject.invalid(token, "is not an integer") }
             vocabulary[token] = id
         }
         let rules = try json.array("merges")
@@ -82,7 +82,7 @@ enum TokenizerJSON {
 
     // MARK: Normalizers
 
-    static func normalizer(_ json: JSONObject) throws -> Normalizer {
+    static func normalizer(_ json: TokenizerFileFields) throws -> Normalizer {
         let type = try json.string("type")
         switch type {
         case "NFC": return .nfc
@@ -99,7 +99,7 @@ enum TokenizerJSON {
     }
 
     /// `{"String": "…"}` or `{"Regex": "…"}`.
-    static func pattern(_ json: JSONObject) throws -> SplitPattern {
+    static func pattern(_ json: TokenizerFileFields) throws -> SplitPattern {
         if let literal = try json.optionalString("String") { return .literal(Array(literal.utf8)) }
         if let regex = try json.optionalString("Regex") {
             return try SplitPattern.fromRegex(regex, file: json.file, field: json.fieldPath("Regex"))
@@ -109,7 +109,7 @@ enum TokenizerJSON {
 
     // MARK: Pre-tokenizers
 
-    static func preTokenizer(_ json: JSONObject) throws -> PreTokenizer {
+    static func preTokenizer(_ json: TokenizerFileFields) throws -> PreTokenizer {
         let type = try json.string("type")
         switch type {
         case "ByteLevel":
@@ -132,7 +132,7 @@ enum TokenizerJSON {
 
     // MARK: Decoders
 
-    static func decoder(_ json: JSONObject) throws -> TokenDecoder {
+    static func decoder(_ json: TokenizerFileFields) throws -> TokenDecoder {
         let type = try json.string("type")
         switch type {
         case "ByteLevel": return .byteLevel
@@ -152,7 +152,7 @@ enum TokenizerJSON {
 
     // MARK: Post-processors
 
-    static func postProcessor(_ json: JSONObject, model: BytePairModel, addedTokens: [AddedToken]) throws -> PostProcessor {
+    static func postProcessor(_ json: TokenizerFileFields, model: BytePairModel, addedTokens: [AddedToken]) throws -> PostProcessor {
         let type = try json.string("type")
         switch type {
         case "ByteLevel":
@@ -165,7 +165,7 @@ enum TokenizerJSON {
             // `"cls": ["<s>", 0]`: the spelling and id of each marker.
             func marker(_ key: String) throws -> Int {
                 let pair = try json.array(key)
-                guard pair.count == 2, let id = JSONObject.integerValue(pair[1] as Any), id >= 0, id < AddedToken.maximumID else {
+                guard pair.count == 2, let id = TokenizerFileFields.integerValue(pair[1] as Any), id >= 0, id < AddedToken.maximumID else {
                     throw json.invalid(key, "is not a [token, id] pair with an id in 0...\(AddedToken.maximumID - 1)")
                 }
                 return id
@@ -177,7 +177,7 @@ enum TokenizerJSON {
     }
 
     /// The `single` template: `[{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}, …]`.
-    private static func template(_ json: JSONObject) throws -> PostProcessor {
+    private static func template(_ json: TokenizerFileFields) throws -> PostProcessor {
         let specialTokens = try json.optionalObject("special_tokens")
         var prefix: [Int] = []
         var suffix: [Int] = []
@@ -191,7 +191,7 @@ enum TokenizerJSON {
                     throw json.invalid("special_tokens", "has no entry for \"\(name)\"")
                 }
                 let ids = try entry.array("ids").map { value -> Int in
-                    guard let id = JSONObject.integerValue(value), id >= 0, id < AddedToken.maximumID else {
+                    guard let id = TokenizerFileFields.integerValue(value), id >= 0, id < AddedToken.maximumID else {
                         throw entry.invalid("ids", "holds \(value), not an id in 0...\(AddedToken.maximumID - 1)")
                     }
                     return id

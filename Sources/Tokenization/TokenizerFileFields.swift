@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON object from a tokenizer file that remembers where it sits, so every failure can name
 /// the file and the field path (`pre_tokenizer.pretokenizers[1].type`).
-struct JSONObject {
+struct TokenizerFileFields {
     let values: [String: Any]
     let file: String
     let path: String
@@ -39,13 +39,13 @@ struct JSONObject {
         .invalidField(file: file, field: fieldPath(key), reason: reason)
     }
 
-    func object(_ key: String) throws -> JSONObject {
+    func object(_ key: String) throws -> TokenizerFileFields {
         guard !isNull(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }
         guard let object = values[key] as? [String: Any] else { throw invalid(key, "is not an object") }
-        return JSONObject(values: object, file: file, path: fieldPath(key))
+        return TokenizerFileFields(values: object, file: file, path: fieldPath(key))
     }
 
-    func optionalObject(_ key: String) throws -> JSONObject? {
+    func optionalObject(_ key: String) throws -> TokenizerFileFields? {
         isNull(key) ? nil : try object(key)
     }
 
@@ -96,10 +96,10 @@ struct JSONObject {
     }
 
     /// The elements of an array of objects, each with its indexed path.
-    func objects(_ key: String) throws -> [JSONObject] {
+    func objects(_ key: String) throws -> [TokenizerFileFields] {
         try array(key).enumerated().map { index, element in
             guard let object = element as? [String: Any] else { throw invalid("\(key)[\(index)]", "is not an object") }
-            return JSONObject(values: object, file: file, path: fieldPath("\(key)[\(index)]"))
+            return TokenizerFileFields(values: object, file: file, path: fieldPath("\(key)[\(index)]"))
         }
     }
 }
