@@ -150,7 +150,12 @@ public final class ReinforcementTrainer {
     /// The prompt as the model sees it: the user's message in the M1 chat format, then the
     /// opening of the assistant's turn.
     public func promptTokens(_ problem: Problem) throws -> [Int] {
-        try tokenizer.encode(try ChatTemplate.render(messages: [.user(problem.prompt)], addGenerationPrompt: true))
+        let ids = try tokenizer.encode(try ChatTemplate.render(messages: [.user(problem.prompt)], addGenerationPrompt: true))
+        let vocabularySize = parameters.tree.configuration.vocabularySize
+        if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw TrainingDataError.tokenOutOfVocabulary(path: "tokenizer", token: bad, vocabularySize: vocabularySize)
+        }
+        return ids
     }
 
     /// Greedy accuracy on held-out problems (a seed no training step uses).

@@ -74,6 +74,12 @@ public final class Trainer {
         parameters: ParameterStore, optimizer: AdamW, corpus: TrainingCorpus, evaluation: TrainingCorpus?,
         options: TrainingOptions, output: URL, modelFiles: ModelFiles, state: TrainerState? = nil
     ) throws {
+        let vocabularySize = parameters.tree.configuration.vocabularySize
+        for c in [corpus] + (evaluation.map { [$0] } ?? []) {
+            if let bad = c.tokens.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+                throw TrainingDataError.tokenOutOfVocabulary(path: c.path, token: bad, vocabularySize: vocabularySize)
+            }
+        }
         guard corpus.windowCount(length: options.sequenceLength) > 0 else {
             throw TrainingDataError.tooShort(path: corpus.path, tokens: corpus.tokens.count, needed: options.sequenceLength + 1)
         }

@@ -12,12 +12,15 @@ public enum TrainingDataError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case noExamples(path: String, lines: Int, skipped: Int)
     case tooShort(path: String, tokens: Int, needed: Int)
+    case tokenOutOfVocabulary(path: String, token: Int, vocabularySize: Int)
 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
         case .noExamples(let path, let lines, let skipped):
             return "\(path): no usable example in \(lines) lines (\(skipped) bad lines skipped)"
+        case .tokenOutOfVocabulary(let path, let token, let vocabularySize):
+            return "\(path): the tokenizer produced id \(token), outside the model's vocabulary (vocab_size \(vocabularySize)): the tokenizer and config.json do not belong together"
         case .tooShort(let path, let tokens, let needed):
             return "\(path): \(tokens) tokens in all, a training sequence needs \(needed) (lower --seq-len or add data)"
         }

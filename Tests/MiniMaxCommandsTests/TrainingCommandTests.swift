@@ -78,6 +78,26 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertTrue(wrongData.message.contains("is not the data this run was trained on"), wrongData.message)
     }
 
+    /// A tokenizer with more ids than the model's vocabulary is an error naming the mismatch, not a crash.
+    func testTokensOutsideTheVocabularyAreRefused() throws {
+        let small = Self.config.replacingOccurrences(of: "\"vocab_size\": 262", with: "\"vocab_size\": 200")
+            .replacingOccurrences(of: "\"eos_token_id\": 259", with: "\"eos_token_id\": 2")
+        let config = dir.appendingPathComponent("small.json")
+        try Data(small.utf8).write(to: config)
+        let model = dir.appendingPathComponent("small")
+        let created = try runCommand(["random-model", "--config", config.path, "--out", model.path, "--no-tokenizer"], in: dir)
+        XCTAssertEqual(created.code, 0, created.message)
+        let other = try makeModel()
+        for name in ["tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(at: other.appendingPathComponent(name), to: model.appendingPathComponent(name))
+        }
+        let data = dir.appendingPathComponent("emoji.jsonl")
+        try Data((0..<20).map { _ in #"{"text": "smile 😀 smile 😀 smile"}"# }.joined(separator: "\n").utf8).write(to: data)
+        let run = try runCommand(["train", "--model", model.path, "--data", data.path, "--out", dir.appendingPathComponent("r").path, "--seq-len", "8", "--steps", "1"], in: dir)
+        XCTAssertNotEqual(run.code, 0)
+        XCTAssertTrue(run.message.contains("outside the model's vocabulary (vocab_size 200)"), run.message)
+    }
+
     func testGradWritesEveryParameterUnderItsCheckpointName() throws {
         let model = try makeModel()
         let out = dir.appendingPathComponent("grad.safetensors")
