@@ -84,6 +84,13 @@ struct RLCommand: ParsableCommand {
         where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
+        let (samples, overflow) = groupSize.multipliedReportingOverflow(by: promptsPerStep)
+        guard !overflow, samples <= 1 << 14 else {
+            throw ValidationError("--group-size × --prompts-per-step must be at most \(1 << 14) samples per step, got \(groupSize) × \(promptsPerStep)")
+        }
+        for (name, value, limit) in [("--max-tokens", maxTokens, 1 << 20), ("--eval-problems", evalProblems, 1 << 16), ("--updates-per-step", updatesPerStep, 1 << 16)] where value > limit {
+            throw ValidationError("\(name) must be at most \(limit), got \(value)")
+        }
         if groupSize < 2 { throw ValidationError("--group-size must be at least 2 (advantages compare samples of one prompt), got \(groupSize)") }
         for (name, value) in [("--repetition-guard", repetitionGuard), ("--checkpoint-every", checkpointEvery), ("--eval-every", evalEvery)] where value < 0 {
             throw ValidationError("\(name) must not be negative, got \(value)")

@@ -83,7 +83,11 @@ struct TrainCommand: ParsableCommand {
         for (name, value) in [("--steps", steps), ("--seq-len", seqLen), ("--max-sample-tokens", maxSampleTokens)] where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
+        guard seqLen <= 1 << 20 else { throw ValidationError("--seq-len must be at most \(1 << 20), got \(seqLen)") }
         if let batchTokens, batchTokens < seqLen { throw ValidationError("--batch-tokens (\(batchTokens)) must be at least --seq-len (\(seqLen))") }
+        if let batchTokens, batchTokens / seqLen > 1 << 16 {
+            throw ValidationError("--batch-tokens / --seq-len must be at most \(1 << 16) windows per update, got \(batchTokens / seqLen)")
+        }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative, got \(warmup)") }
         for (name, value) in [("--eval-every", evalEvery), ("--checkpoint-every", checkpointEvery), ("--keep-checkpoints", keepCheckpoints)] where value < 0 {
             throw ValidationError("\(name) must not be negative, got \(value)")

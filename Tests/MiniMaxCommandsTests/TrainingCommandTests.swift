@@ -98,6 +98,23 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertTrue(run.message.contains("outside the model's vocabulary (vocab_size 200)"), run.message)
     }
 
+    func testHugeNumbersAreRefusedBeforeAnythingIsAllocated() throws {
+        let model = try makeModel()
+        let data = dir.appendingPathComponent("d.jsonl")
+        try Data(#"{"text": "x"}"#.utf8).write(to: data)
+        let common = ["--model", model.path, "--out", dir.appendingPathComponent("o").path]
+        for (arguments, message) in [
+            (["train", "--data", data.path, "--seq-len", "8", "--batch-tokens", "9223372036854775807"], "windows per update"),
+            (["train", "--data", data.path, "--seq-len", "9223372036854775807"], "--seq-len must be at most"),
+            (["rl", "--group-size", "9223372036854775807", "--prompts-per-step", "4"], "samples per step"),
+            (["rl", "--max-tokens", "9223372036854775807"], "--max-tokens must be at most"),
+        ] {
+            let run = try runCommand(arguments + common, in: dir)
+            XCTAssertEqual(run.code, 64, "\(arguments)")
+            XCTAssertTrue(run.message.contains(message), run.message)
+        }
+    }
+
     func testGradWritesEveryParameterUnderItsCheckpointName() throws {
         let model = try makeModel()
         let out = dir.appendingPathComponent("grad.safetensors")
