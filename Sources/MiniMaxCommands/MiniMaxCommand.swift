@@ -4,7 +4,7 @@ import ArgumentParser
 public struct MiniMaxCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "minimax",
-        abstract: "Run, inspect and serve MiniMax-M1 family models on the CPU.",
+        abstract: "Run, serve, train (SFT and RL) and plan MiniMax-M1 family models on the CPU.",
         version: MiniMaxCommand.version,
         subcommands: MiniMaxCommand.allSubcommands
     )
