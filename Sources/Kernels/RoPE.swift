@@ -9,9 +9,10 @@ public enum RoPE {
     }
 
     /// Rotates `x: [T, heads, headDim]` in place; token t sits at position `firstPosition + t`.
+    /// `inverse` rotates by the opposite angle (the rotation's transpose: its backward pass).
     public static func apply(
         _ x: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, headDim: Int, rotaryDim: Int,
-        firstPosition: Int, inverseFrequencies invFreq: [Float]
+        firstPosition: Int, inverseFrequencies invFreq: [Float], inverse: Bool = false
     ) {
         let half = rotaryDim / 2
         precondition(invFreq.count == half && rotaryDim <= headDim && rotaryDim % 2 == 0, "RoPE sizes")
@@ -22,7 +23,7 @@ public enum RoPE {
                 for i in 0..<half {
                     let angle = position * invFreq[i]
                     cosines[i] = cosf(angle)
-                    sines[i] = sinf(angle)
+                    sines[i] = inverse ? -sinf(angle) : sinf(angle)
                 }
                 for h in 0..<heads {
                     let v = x + (t * heads + h) * headDim

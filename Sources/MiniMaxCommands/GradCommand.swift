@@ -32,7 +32,7 @@ struct GradCommand: ParsableCommand {
         try checkModelDirectory(model)
         guard try parseTokenIDs(ids).count >= 2 else { throw ValidationError("--ids: give at least two ids (one prediction)") }
         guard auxLossCoef.isFinite, auxLossCoef >= 0 else { throw ValidationError("--aux-loss-coef must be ≥ 0, got \(auxLossCoef)") }
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1…1024, got \(threads)") }
+        try checkThreadCount(threads)
     }
 
     func run() throws {

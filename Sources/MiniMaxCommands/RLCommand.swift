@@ -100,7 +100,7 @@ struct RLCommand: ParsableCommand {
             if let value, !(value.isFinite && value >= 0) { throw ValidationError("\(name) must be ≥ 0, got \(value)") }
         }
         guard klCoef.isFinite, klCoef >= 0 else { throw ValidationError("--kl-coef must be ≥ 0, got \(klCoef)") }
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1…1024, got \(threads)") }
+        try checkThreadCount(threads)
     }
 
     func run() throws {

@@ -97,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         guard weightDecay.isFinite, weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)") }
         guard clip.isFinite, clip >= 0 else { throw ValidationError("--clip must be ≥ 0, got \(clip)") }
         if let auxLossCoef, !(auxLossCoef.isFinite && auxLossCoef >= 0) { throw ValidationError("--aux-loss-coef must be ≥ 0, got \(auxLossCoef)") }
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1…1024, got \(threads)") }
+        try checkThreadCount(threads)
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import MiniMax
 import SafeTensors
 import Tensors
@@ -69,8 +70,7 @@ extension ParameterStore {
                     name: p.name, file: checkpoint.directory.appendingPathComponent(checkpoint.weightMap[p.name] ?? "").path,
                     expected: p.shape, actual: view.shape)
             }
-            let out = store.pointer(i)
-            for j in 0..<p.elementCount { out[j] = view.element(j) }
+            WidenRow.widen(view, start: 0, count: p.elementCount, into: store.pointer(i))
         }
         return store
     }

@@ -46,7 +46,10 @@ public struct RolloutSampler {
             try Sampler(parameters: SamplingParameters(temperature: temperature, seed: seed &+ UInt64(i)))
         }
         var caches = (0..<count).map { _ in model.makeCache() }
-        var certainRun = [Int](repeating: 0, count: count)
+        // The generator's stop rules (end of sequence, the repetition guard, the length budget).
+        let conditions = StopConditions(
+            endOfSequenceTokenIDs: endOfSequence, maxNewTokens: maxNewTokens, repetitionGuard: repetitionGuard)
+        var stops = try (0..<count).map { _ in try StopEvaluator(conditions: conditions) }
         var active = Array(0..<count)
         // The first pass feeds each whole prompt (logits of its last row); later passes one token each.
         var batch = ModelBatch()
@@ -60,18 +63,10 @@ public struct RolloutSampler {
                 let token = try samplers[i].sample(logits: values)
                 rollouts[i].response.append(token.id)
                 rollouts[i].logProbabilities.append(Float(log(max(token.probability, Double.leastNormalMagnitude))))
-                if let guardRule = repetitionGuard {
-                    certainRun[i] = token.probability > guardRule.probabilityThreshold ? certainRun[i] + 1 : 0
-                    if certainRun[i] >= guardRule.consecutiveTokens {
-                        rollouts[i].finish = .repetition
-                        continue
-                    }
-                }
-                if endOfSequence.contains(token.id) {
-                    rollouts[i].finish = .stop
+                if let reason = stops[i].append(tokenID: token.id, probability: token.probability, text: "").finishReason {
+                    rollouts[i].finish = reason
                     continue
                 }
-                if rollouts[i].response.count >= maxNewTokens { continue }
                 stillActive.append(i)
                 next.add(token: token.id, sequence: i, position: rollouts[i].prompt.count + rollouts[i].response.count - 1, wantsLogits: true)
             }
