@@ -55,8 +55,8 @@ func checkThreadCount(_ threads: Int?) throws {
 
 /// Options shared by every command that loads a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Model directory (config.json + safetensors weights).")
-    var model: String
+    @Option(name: .long, help: "Model directory (config.json + safetensors weights); default: the bundled tiny arithmetic model (models/tiny-arithmetic).")
+    var model: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Worker threads for the kernels (default: all cores).")
     var threads: Int?
@@ -66,10 +66,13 @@ struct ModelOptions: ParsableArguments {
         valueName: "exact|bf16"))
     var precision: MatMulPrecision = .exact
 
-    var directory: URL { URL(fileURLWithPath: model) }
+    /// `--model`, or the bundled model when it is not given (`validate` has checked that one exists).
+    var path: String { model ?? (try? BundledModel.directory()) ?? BundledModel.relativePath }
+
+    var directory: URL { URL(fileURLWithPath: path) }
 
     func validate() throws {
-        try checkModelDirectory(model)
+        try checkModelDirectory(model ?? BundledModel.directory())
         try checkThreadCount(threads)
     }
 

@@ -28,6 +28,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(GradCommand.self)
         commands.append(PerplexityCommand.self)
         commands.append(RLCommand.self)
+        commands.append(EvalCommand.self)
         commands.append(PlotCommand.self)
         commands.append(PlanCommand.self)
         commands.append(PlanCheckCommand.self)

@@ -12,13 +12,11 @@ struct RLCommand: ParsableCommand {
         commandName: "rl",
         abstract: "Reinforcement learning on a verifiable task: rollouts on the batched engine, group-normalised advantages, CISPO / DAPO / GRPO updates.")
 
-    enum TaskName: String, ExpressibleByArgument, CaseIterable { case arithmetic, countdown }
-
     @Option(name: .long, help: "Model directory to start from.")
     var model: String
 
     @Option(name: .long, help: "Built-in task: arithmetic (two- and three-digit + and −) or countdown.")
-    var task: TaskName = .arithmetic
+    var task: BuiltInTask = .arithmetic
 
     @Option(name: .long, help: "Objective: cispo (M1's), dapo or grpo.")
     var algorithm: ReinforcementOptions.Algorithm = .cispo
@@ -118,7 +116,7 @@ struct RLCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery
         options.evaluateEvery = evalEvery
         options.evaluationProblems = evalProblems
-        let rewardTask: RewardTask = task == .arithmetic ? ArithmeticTask() : CountdownTask()
+        let rewardTask = task.rewardTask
         var verifier: ((Problem, String) -> Score?)?
         if let rewardCommand {
             let external = ExternalReward(command: rewardCommand)

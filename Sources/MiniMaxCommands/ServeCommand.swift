@@ -81,7 +81,7 @@ struct ServeCommand: ParsableCommand {
         // The engine records its metrics through swift-metrics: bootstrap before making it.
         let registry = ServerMetrics.bootstrapOnce()
         let bundle = try ModelBundle(model, requireTokenizer: true)
-        guard let tokenizer = bundle.tokenizer else { throw ValidationError("\(model.model) has no tokenizer") }
+        guard let tokenizer = bundle.tokenizer else { throw ValidationError("\(model.path) has no tokenizer") }
         let engine = try BatchEngine(
             bundle: bundle, options: engineOptions, metricsFactory: PrometheusMetricsFactory(registry: registry))
 

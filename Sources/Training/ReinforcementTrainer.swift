@@ -121,6 +121,7 @@ public final class ReinforcementTrainer {
     private let gradients: ParameterStore
     private let reference: ParameterStore?
     private let endOfSequence: Set<Int>
+    private let prompt: TaskPrompt
 
     /// `verifier` replaces the task's own scoring (an external reward command); nil from it means the
     /// sample could not be scored and is skipped.
@@ -140,34 +141,23 @@ public final class ReinforcementTrainer {
         self.state = state ?? ReinforcementState(step: 0, updates: 0, options: options)
         gradients = ParameterStore(tree: parameters.tree)
         reference = options.objective.needsReference ? parameters.copy() : nil
-        var stops = Set(parameters.tree.configuration.eosTokenIDs)
-        if let id = try? tokenizer.encode(ChatTemplate.endOfTurn), id.count == 1 { stops.insert(id[0]) }
-        endOfSequence = stops
+        prompt = TaskPrompt(tokenizer: tokenizer, vocabularySize: parameters.tree.configuration.vocabularySize)
+        endOfSequence = prompt.endOfSequence(parameters.tree.configuration)
     }
 
     public var metricsURL: URL { output.appendingPathComponent("metrics.jsonl") }
 
     /// The prompt as the model sees it: the user's message in the M1 chat format, then the
     /// opening of the assistant's turn.
-    public func promptTokens(_ problem: Problem) throws -> [Int] {
-        let ids = try tokenizer.encode(try ChatTemplate.render(messages: [.user(problem.prompt)], addGenerationPrompt: true))
-        let vocabularySize = parameters.tree.configuration.vocabularySize
-        if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-            throw TrainingDataError.tokenOutOfVocabulary(path: "tokenizer", token: bad, vocabularySize: vocabularySize)
-        }
-        return ids
-    }
+    public func promptTokens(_ problem: Problem) throws -> [Int] { try prompt.tokens(problem) }
 
-    /// Greedy accuracy on held-out problems (a seed no training step uses).
+    /// Greedy accuracy on held-out problems (`TaskEvaluation.heldOutSeed` + the run's seed).
     public func evaluate(count: Int? = nil) throws -> Double {
-        let problems = task.problems(count: count ?? options.evaluationProblems, seed: 0xE7A1_0000 &+ options.seed)
-        let sampler = RolloutSampler(
-            model: try model(), maxNewTokens: options.maxResponseTokens, endOfSequence: endOfSequence,
-            repetitionGuard: nil, temperature: 0)
-        let rollouts = try sampler.sample(prompts: try problems.map(promptTokens), samplesPerPrompt: 1, seed: 0)
-        var correct = 0
-        for (problem, rollout) in zip(problems, rollouts) where score(problem, rollout)?.correct == true { correct += 1 }
-        return Double(correct) / Double(max(problems.count, 1))
+        let problems = task.problems(count: count ?? options.evaluationProblems, seed: TaskEvaluation.heldOutSeed &+ options.seed)
+        return try TaskEvaluation(
+            model: try model(), prompt: prompt, problems: problems, maxNewTokens: options.maxResponseTokens,
+            score: { problem, text in self.score(problem, text) }
+        ).accuracy
     }
 
     public func run(report: (ReinforcementMetrics) -> Void = { _ in }) throws {
@@ -199,7 +189,10 @@ public final class ReinforcementTrainer {
     }
 
     private func score(_ problem: Problem, _ rollout: Rollout) -> Score? {
-        let text = (try? tokenizer.decode(rollout.response)) ?? ""
+        score(problem, (try? tokenizer.decode(rollout.response)) ?? "")
+    }
+
+    private func score(_ problem: Problem, _ text: String) -> Score? {
         if let verifier { return verifier(problem, text) }
         return task.score(problem, response: text)
     }
