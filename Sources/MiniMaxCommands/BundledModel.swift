@@ -8,19 +8,19 @@ enum BundledModel {
     /// The directory's path inside the repository.
     static let relativePath = "models/tiny-arithmetic"
 
-    /// Where to look, in order: `MINIMAX_DEFAULT_MODEL`, the checkout this binary was built from,
-    /// and `models/tiny-arithmetic` under the current directory.
+    /// Where to look: `MINIMAX_DEFAULT_MODEL` alone when it is set; else the checkout this binary
+    /// was built from, then `models/tiny-arithmetic` under the current directory.
     static var candidates: [String] {
-        var paths: [String] = []
         if let override = ProcessInfo.processInfo.environment["MINIMAX_DEFAULT_MODEL"], !override.isEmpty {
-            paths.append(override)
+            return [override]
         }
         // This file is Sources/MiniMaxCommands/BundledModel.swift: the checkout is three levels up.
         let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        paths.append(checkout.appendingPathComponent(relativePath).path)
-        paths.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relativePath).path)
-        return paths
+        return [
+            checkout.appendingPathComponent(relativePath).path,
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relativePath).path,
+        ]
     }
 
     /// The first candidate that holds a `config.json`.
@@ -29,7 +29,7 @@ enum BundledModel {
             return path
         }
         throw ValidationError(
-            "no --model given and the bundled model was not found (looked in \(candidates.joined(separator: ", "))); "
-                + "pass --model DIR or set MINIMAX_DEFAULT_MODEL")
+            "no --model given and no bundled model with a config.json in \(candidates.joined(separator: ", ")); "
+                + "pass --model DIR (or set MINIMAX_DEFAULT_MODEL to a model directory)")
     }
 }

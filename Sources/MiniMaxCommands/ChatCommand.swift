@@ -59,10 +59,21 @@ struct ChatCommand: ParsableCommand {
             let request = GenerationRequest(
                 promptIDs: prompt, sampling: parameters, penalties: sampling.penalties,
                 stop: sampling.stopConditions(endOfSequence: loaded.defaults.endOfSequence))
+            // Reasoning is dimmed on a terminal; elsewhere it keeps its <think> tags. Either way the
+            // answer starts on a new line.
+            var thinking = false
             do {
                 let result = try generator.generate(request) { _, delta in
                     var out = ""
-                    if !delta.reasoning.isEmpty && !hideReasoning { out += dim + delta.reasoning + reset }
+                    if !delta.reasoning.isEmpty && !hideReasoning {
+                        if !thinking && !styled { out += "<think>" }
+                        thinking = true
+                        out += dim + delta.reasoning + reset
+                    }
+                    if thinking && !delta.content.isEmpty {
+                        out += styled ? "\n" : "</think>\n"
+                        thinking = false
+                    }
                     out += delta.content
                     for call in delta.toolCalls { out += "\n[tool call] \(call.name)(\(call.argumentsJSON))" }
                     for bad in delta.malformedToolCalls { out += "\n[malformed tool call: \(bad.reason)] \(bad.line)" }

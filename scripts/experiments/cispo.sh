@@ -14,13 +14,13 @@
 #    docs/experiments/cispo.md (summary.md).
 # 5. Polish: CISPO from the last SFT checkpoint — the bundled model's candidate (models/tiny-arithmetic).
 # Every stage is skipped when its output exists, so an interrupted run continues where it stopped.
-# Environment: STEPS (RL steps, default 60), LR (RL learning rate, default 2e-4), PARALLEL (runs at a
+# Environment: STEPS (RL steps, default 80), LR (RL learning rate, default 2e-5), PARALLEL (runs at a
 # time, one thread each; default 2), MINIMAX (the binary; default: build it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-/tmp/cispo-experiment}"
-steps="${STEPS:-60}"
-lr="${LR:-2e-4}"
+steps="${STEPS:-80}"
+lr="${LR:-2e-5}"
 parallel="${PARALLEL:-2}"
 mkdir -p "$out"
 if [ -z "${MINIMAX:-}" ]; then

@@ -7,7 +7,8 @@ RUNS_DIR holds one directory per run, named ALGORITHM-sSEED, each with the metri
 `minimax rl` wrote. For every algorithm this writes OUT_DIR/ALGORITHM/metrics.jsonl with the mean
 over seeds of eval_accuracy, accuracy, reward and response_length at each step (what `minimax plot`
 draws), then prints a Markdown table: start and final held-out accuracy (mean ± spread over seeds),
-and the first step at which each method's mean held-out accuracy reaches DAPO's final mean.
+the first step at which each method's mean held-out accuracy reaches DAPO's final mean, and the
+rollouts sampled per run (DAPO's dynamic sampling draws more prompts when groups are uniform).
 Python standard library only.
 """
 import collections
@@ -68,12 +69,13 @@ def main():
         return [(e["step"], e["eval_accuracy"]) for e in means[algorithm] if "eval_accuracy" in e]
 
     target = evals("dapo")[-1][1] if "dapo" in means and evals("dapo") else None
-    print("| method | seeds | held-out accuracy at start | at the end (mean; per seed) | first step with mean ≥ DAPO's final |")
-    print("|---|---|---|---|---|")
+    print("| method | seeds | held-out accuracy at start | at the end (mean; per seed) | first step with mean ≥ DAPO's final | rollouts per run |")
+    print("|---|---|---|---|---|---|")
     for algorithm, seeds in sorted(runs.items()):
         curve = evals(algorithm)
-        finals = []
+        finals, rollouts = [], []
         for seed, rows in sorted(seeds.items()):
+            rollouts.append(sum(r.get("rollouts", 0) for r in rows))
             accuracies = [r["eval_accuracy"] for r in rows if r.get("eval_accuracy") is not None]
             finals.append(accuracies[-1] if accuracies else float("nan"))
         reach = "—"
@@ -81,7 +83,7 @@ def main():
             steps = [step for step, accuracy in curve if accuracy >= target - 1e-12]
             reach = str(steps[0]) if steps else "not reached"
         print(f"| {algorithm} | {len(seeds)} | {curve[0][1]:.3f} | {curve[-1][1]:.3f} (step {curve[-1][0]}); "
-              f"{', '.join(f'{v:.3f}' for v in finals)} | {reach} |")
+              f"{', '.join(f'{v:.3f}' for v in finals)} | {reach} | {statistics.fmean(rollouts):.0f} |")
     if target is not None:
         print(f"\nDAPO's final mean held-out accuracy: {target:.3f}")
 
