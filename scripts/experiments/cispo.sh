@@ -85,7 +85,17 @@ if [ ! -f "$out/polish/config.json" ]; then
     --group-size 8 --prompts-per-step 8 --updates-per-step 16 --max-tokens 96 --eval-every 10 --eval-problems 200 \
     --threads 2 2> "$out/polish.log"
 fi
+# The bundled model is the better of the two on the selection set (set 99; ties go to the RL-polished
+# one); both are then measured on the test set (set 0, 1,000 problems), as its card reports.
+: > "$out/final-eval.txt"
 for model in "$out/sft" "$out/polish"; do
-  "$MINIMAX" eval --model "$model" --problems 1000 --seed 0 --max-tokens 96 --threads 2
-done | tee "$out/final-eval.txt"
+  "$MINIMAX" eval --model "$model" --problems 1000 --seed 99 --max-tokens 96 --threads 2 | tee -a "$out/final-eval.txt"
+  "$MINIMAX" eval --model "$model" --problems 1000 --seed 0 --max-tokens 96 --threads 2 \
+    --answers-out "$model/heldout-answers.jsonl" | tee -a "$out/final-eval.txt"
+  python3 "$root/scripts/experiments/accuracy_by_kind.py" "$model/heldout-answers.jsonl" "$out/sft.jsonl" | tee -a "$out/final-eval.txt"
+done
+selection() { grep "^$1 on .*(set 99" "$out/final-eval.txt" | sed 's/.*accuracy \([0-9.]*\).*/\1/'; }
+best="$out/polish"
+if awk -v a="$(selection "$out/sft")" -v b="$(selection "$out/polish")" 'BEGIN { exit !(a > b) }'; then best="$out/sft"; fi
+echo "best on the selection set: $best; to bundle it: cp $best/{config.json,model.safetensors,tokenizer.json,tokenizer_config.json} $root/models/tiny-arithmetic/" | tee -a "$out/final-eval.txt"
 say "done: $out/summary.md, $out/accuracy.svg, $out/final-eval.txt"
