@@ -23,11 +23,14 @@ static inline __attribute__((always_inline)) void q8_row(
     const float *x, long x_stride, const int nt, const int8_t *row, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
     f32x16 acc[4] = {{0}, {0}, {0}, {0}};
-    long i = 0;
-    for (; i + 16 <= k; i += 16) {
-        f32x16 w = widen_i8(row + i) * splat(bf16_scalar(scales[i / group]));
-        for (int t = 0; t < nt; t++) acc[t] += load_f32(x + t * x_stride + i) * w;
-    }
+    f32x16 scale;
+#define GROUP(g) scale = splat(bf16_scalar(scales[g]));
+#define STEP_BODY                                                                                  \
+    f32x16 w = widen_i8(row + i) * scale;                                                          \
+    for (int t = 0; t < nt; t++) acc[t] += load_f32(x + t * x_stride + i) * w;
+    GROUPED_STEPS(16, GROUP, STEP_BODY)
+#undef GROUP
+#undef STEP_BODY
     for (int t = 0; t < nt; t++) {
         float s = reduce(acc[t]);
         for (long j = i; j < k; j++) s += x[t * x_stride + j] * q8_value(row, scales, group, j);
@@ -40,18 +43,22 @@ static inline __attribute__((always_inline)) void q4_row(
     const float *x, long x_stride, const int nt, const uint8_t *row, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
     f32x16 acc[4] = {{0}, {0}, {0}, {0}};
-    long i = 0;
-    for (; i + 32 <= k; i += 32) {
-        u8x16 bytes;
-        memcpy(&bytes, row + i / 2, sizeof bytes);
-        f32x16 scale = splat(bf16_scalar(scales[i / group])), min = splat(bf16_scalar(mins[i / group]));
-        f32x16 w0 = __builtin_convertvector(bytes & 15, f32x16) * scale + min;
-        f32x16 w1 = __builtin_convertvector(bytes >> 4, f32x16) * scale + min;
-        for (int t = 0; t < nt; t++) {
-            acc[t] += load_f32(x + t * x_stride + i) * w0;
-            acc[t] += load_f32(x + t * x_stride + i + 16) * w1;
-        }
+    f32x16 scale, min;
+#define GROUP(g)                                                                                   \
+    scale = splat(bf16_scalar(scales[g]));                                                         \
+    min = splat(bf16_scalar(mins[g]));
+#define STEP_BODY                                                                                  \
+    u8x16 bytes;                                                                                   \
+    memcpy(&bytes, row + i / 2, sizeof bytes);                                                     \
+    f32x16 w0 = __builtin_convertvector(bytes & 15, f32x16) * scale + min;                         \
+    f32x16 w1 = __builtin_convertvector(bytes >> 4, f32x16) * scale + min;                         \
+    for (int t = 0; t < nt; t++) {                                                                 \
+        acc[t] += load_f32(x + t * x_stride + i) * w0;                                             \
+        acc[t] += load_f32(x + t * x_stride + i + 16) * w1;                                        \
     }
+    GROUPED_STEPS(32, GROUP, STEP_BODY)
+#undef GROUP
+#undef STEP_BODY
     for (int t = 0; t < nt; t++) {
         float s = reduce(acc[t]);
         for (long j = i; j < k; j++) s += x[t * x_stride + j] * q4_value(row, scales, mins, group, k, j);

@@ -16,12 +16,15 @@ AVX512_TARGET static ALWAYS_INLINE void q8_row(
     const float *x, long x_stride, const int nt, const int8_t *row, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    long i = 0;
-    for (; i + 16 <= k; i += 16) {
-        __m512 codes = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + i))));
-        __m512 w = _mm512_mul_ps(codes, _mm512_set1_ps(bf16_scalar(scales[i / group])));
-        for (int t = 0; t < nt; t++) acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * x_stride + i), w, acc[t]);
-    }
+    __m512 scale;
+#define GROUP(g) scale = _mm512_set1_ps(bf16_scalar(scales[g]));
+#define STEP_BODY                                                                                  \
+    __m512 codes = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(row + i)))); \
+    __m512 w = _mm512_mul_ps(codes, scale);                                                        \
+    for (int t = 0; t < nt; t++) acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * x_stride + i), w, acc[t]);
+    GROUPED_STEPS(16, GROUP, STEP_BODY)
+#undef GROUP
+#undef STEP_BODY
     for (int t = 0; t < nt; t++) {
         float s = _mm512_reduce_add_ps(acc[t]);
         for (long j = i; j < k; j++) s += x[t * x_stride + j] * q8_value(row, scales, group, j);
@@ -34,17 +37,21 @@ AVX512_TARGET static ALWAYS_INLINE void q4_row(
     long group, long k, float *out, long out_stride) {
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     const __m512i low_nibble = _mm512_set1_epi32(15);
-    long i = 0;
-    for (; i + 32 <= k; i += 32) {
-        __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + i / 2)));
-        __m512 scale = _mm512_set1_ps(bf16_scalar(scales[i / group])), min = _mm512_set1_ps(bf16_scalar(mins[i / group]));
-        __m512 w0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(bytes, low_nibble)), scale, min);
-        __m512 w1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(bytes, 4)), scale, min);
-        for (int t = 0; t < nt; t++) {
-            acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * x_stride + i), w0, acc[t]);
-            acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * x_stride + i + 16), w1, acc[t]);
-        }
+    __m512 scale, min;
+#define GROUP(g)                                                                                   \
+    scale = _mm512_set1_ps(bf16_scalar(scales[g]));                                                \
+    min = _mm512_set1_ps(bf16_scalar(mins[g]));
+#define STEP_BODY                                                                                  \
+    __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + i / 2)));          \
+    __m512 w0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(bytes, low_nibble)), scale, min); \
+    __m512 w1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(bytes, 4)), scale, min);      \
+    for (int t = 0; t < nt; t++) {                                                                 \
+        acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * x_stride + i), w0, acc[t]);               \
+        acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * x_stride + i + 16), w1, acc[t]);          \
     }
+    GROUPED_STEPS(32, GROUP, STEP_BODY)
+#undef GROUP
+#undef STEP_BODY
     for (int t = 0; t < nt; t++) {
         float s = _mm512_reduce_add_ps(acc[t]);
         for (long j = i; j < k; j++) s += x[t * x_stride + j] * q4_value(row, scales, mins, group, k, j);

@@ -34,6 +34,19 @@ static inline float q4_value(const uint8_t *row, const uint16_t *scales, const u
     return (float)q4_code(row, k, j) * bf16_scalar(scales[j / group]) + bf16_scalar(mins[j / group]);
 }
 
+// The steps of STEP elements of a row (k, group in scope), in k order, each group's scale (and
+// minimum) loaded once: GROUP(g) runs at the start of group g, then STEP_BODY for each step wholly
+// inside it (a group is a multiple of 32 elements or the whole row, so only the row's last group
+// can end in a partial step). Leaves `i` at the first element the steps did not cover (the tail).
+#define GROUPED_STEPS(STEP, GROUP, STEP_BODY)                                                      \
+    long i = 0;                                                                                    \
+    for (long g = 0; i + (STEP) <= k; g++) {                                                       \
+        const long end = (g + 1) * group < k ? (g + 1) * group : k;                                \
+        GROUP(g)                                                                                   \
+        for (; i + (STEP) <= end; i += (STEP)) { STEP_BODY }                                       \
+        if (i < end) break;                                                                        \
+    }
+
 // For each weight row r, the activation rows in blocks of at most four: ROW(nt) (nt a constant
 // after inlining) computes out[t·out_stride + r] for the block's rows. Each output's arithmetic
 // is the same whichever block it falls in, so x_rows never changes a result.

@@ -37,6 +37,9 @@ struct InspectCommand: ParsableCommand {
         lines.append("RMSNorm eps         \(c.rmsNormEpsilon) (lightning output norm \(c.lightningNormEpsilon))")
         if let window = c.slidingWindow { lines.append("sliding window      \(window)") }
         lines.append("tied embeddings     \(c.tieWordEmbeddings)")
+        if let q = c.quantization {
+            lines.append("quantization        \(q.scheme.rawValue), \(q.groupSize.map { "groups of \($0)" } ?? "one scale per row"), \(q.scope == .experts ? "experts only" : "experts and attention projections")")
+        }
         lines.append("eos token ids       \(c.eosTokenIDs.isEmpty ? "none" : c.eosTokenIDs.map(String.init).joined(separator: ", "))")
         lines.append("parameters          \(format(counts.total)) total, \(format(counts.activePerToken)) active per token (excluding \(format(counts.embedding)) in embedding + LM head)")
         lines.append("layer plan          \(layerPlan(c.layerKinds))")
