@@ -23,18 +23,21 @@ public enum WidenRow {
         }
     }
 
-    /// The quantized case: elements of one row (the range must not cross a row's end) decoded to fp32.
+    /// The quantized case: codes decoded to fp32 with their scales, row by row.
     static func dequantize(_ tensor: TensorView, start: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
-        let q = tensor.quantization!, k = tensor.shape[tensor.shape.count - 1]
-        let row = start / k, first = start % k
-        precondition(first + count <= k, "dequantize: elements \(start)..<\(start + count) cross a row of \(k)")
-        let codes = tensor.base + row * tensor.dtype.rowBytes(k), scales = q.scales + row * q.groups(k: k)
-        if tensor.dtype == .int8 {
-            minimax_dequantize_q8(codes.assumingMemoryBound(to: Int8.self), scales, q.groupSize, first, count, out)
-        } else {
-            minimax_dequantize_q4(
-                codes.assumingMemoryBound(to: UInt8.self), scales, q.minimums! + row * q.groups(k: k), q.groupSize, k, first,
-                count, out)
+        let q = tensor.quantization!, k = tensor.shape[tensor.shape.count - 1], groups = q.groups(k: k)
+        var done = 0
+        while done < count {
+            let row = (start + done) / k, first = (start + done) % k, n = min(count - done, k - first)
+            let codes = tensor.base + row * tensor.dtype.rowBytes(k), scales = q.scales + row * groups
+            if tensor.dtype == .int8 {
+                minimax_dequantize_q8(codes.assumingMemoryBound(to: Int8.self), scales, q.groupSize, first, n, out + done)
+            } else {
+                minimax_dequantize_q4(
+                    codes.assumingMemoryBound(to: UInt8.self), scales, q.minimums! + row * groups, q.groupSize, k, first, n,
+                    out + done)
+            }
+            done += n
         }
     }
 

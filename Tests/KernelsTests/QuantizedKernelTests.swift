@@ -52,6 +52,9 @@ final class QuantizedKernelTests: XCTestCase {
         for dtype in DType.quantizedCases {
             for (k, group) in shapes {
                 let w = TensorView.quantized(TestSupport.randomValues(3 * k, seed: 9), shape: [3, k], dtype: dtype, groupSize: group)
+                var all = [Float](repeating: .nan, count: 3 * k)  // a range across rows
+                all.withUnsafeMutableBufferPointer { WidenRow.widen(w, start: 0, count: 3 * k, into: $0.baseAddress!) }
+                XCTAssertEqual(all, (0..<(3 * k)).map(w.element), "\(dtype) k \(k) all rows")
                 for row in 0..<3 {
                     for first in Set([0, k / 3, max(0, k - 1)]) {
                         let count = k - first

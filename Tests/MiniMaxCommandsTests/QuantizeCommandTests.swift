@@ -71,5 +71,10 @@ final class QuantizeCommandTests: XCTestCase {
         let (code, message) = run(["quantize", "--model", int8, "--out", out, "--type", "q4"])
         XCTAssertNotEqual(code, 0)
         XCTAssertTrue(message.contains("quantization_config"), message)
+        // Training-side commands keep fp32 parameters: they refuse a quantized model by name.
+        let gradients = dir.appendingPathComponent("g.safetensors").path
+        let (gradCode, gradMessage) = run(["grad", "--model", int8, "--ids", "1,2,3", "--out", gradients])
+        XCTAssertNotEqual(gradCode, 0)
+        XCTAssertTrue(gradMessage.contains("quantization_config"), gradMessage)
     }
 }
