@@ -85,12 +85,38 @@ void minimax_matvec_rows_q4_portable(
 #undef ROW
 }
 
+// Dequantizing a range of one row (prefill packs weight panels from it): group by group, so the
+// scale is loaded once per group and the inner loops vectorize; q4's whole 32-element blocks
+// unpack both nibbles of a byte at once, anything else goes element by element.
 void minimax_dequantize_q8(const int8_t *codes, const uint16_t *scales, long group, long first, long count, float *out) {
-    for (long j = 0; j < count; j++) out[j] = q8_value(codes, scales, group, first + j);
+    const long end = first + count;
+    for (long j = first; j < end;) {
+        const long g = j / group, stop = (g + 1) * group < end ? (g + 1) * group : end;
+        const float scale = bf16_scalar(scales[g]);
+        for (; j < stop; j++) out[j - first] = (float)codes[j] * scale;
+    }
 }
 
 void minimax_dequantize_q4(
     const uint8_t *codes, const uint16_t *scales, const uint16_t *mins, long group, long k, long first, long count,
     float *out) {
-    for (long j = 0; j < count; j++) out[j] = q4_value(codes, scales, mins, group, k, first + j);
+    const long end = first + count;
+    for (long j = first; j < end;) {
+        const long g = j / group, stop = (g + 1) * group < end ? (g + 1) * group : end;
+        const float scale = bf16_scalar(scales[g]), min = bf16_scalar(mins[g]);
+        while (j < stop) {
+            if (j % 32 == 0 && j + 32 <= stop && j + 32 <= k) {
+                const uint8_t *bytes = codes + j / 2;
+                float *o = out + (j - first);
+                for (int b = 0; b < 16; b++) {
+                    o[b] = (float)(bytes[b] & 15) * scale + min;
+                    o[b + 16] = (float)(bytes[b] >> 4) * scale + min;
+                }
+                j += 32;
+            } else {
+                out[j - first] = (float)q4_code(codes, k, j) * scale + min;
+                j++;
+            }
+        }
+    }
 }
