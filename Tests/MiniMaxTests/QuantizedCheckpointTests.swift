@@ -93,6 +93,47 @@ final class QuantizedCheckpointTests: XCTestCase {
         }
     }
 
+    /// A transformers save with fused expert tensors (`mlp.experts.gate_up_proj` [E, 2I, D],
+    /// `down_proj` [E, D, I]) quantizes along the same rows as one tensor per expert, so both give
+    /// the same codes and the same logits.
+    func testFusedExpertTensorsQuantizeLikeSeparateOnes() throws {
+        let (original, separate) = try quantized(.q4)
+        let c = try Configuration.load(directory: original)
+        let checkpoint = try Checkpoint(directory: original)
+        let fused = dir.appendingPathComponent("fused")
+        try FileManager.default.createDirectory(at: fused, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: original.appendingPathComponent("config.json"), to: fused.appendingPathComponent("config.json"))
+        var tensors: [(name: String, tensor: TensorView)] = []
+        for name in checkpoint.tensorNames where !name.contains(".experts.") {
+            tensors.append((name.replacingOccurrences(of: "block_sparse_moe.gate", with: "mlp.gate"), try checkpoint.tensor(name)))
+        }
+        for l in 0..<c.layerCount {
+            var gateUp: [Float] = [], down: [Float] = []
+            for e in 0..<c.expertCount {
+                let n = TensorNames.expert(l, e, module: "block_sparse_moe")
+                gateUp += try checkpoint.tensor(n[0]).toFloatArray() + checkpoint.tensor(n[1]).toFloatArray()
+                down += try checkpoint.tensor(n[2]).toFloatArray()
+            }
+            tensors.append((TensorNames.fusedGateUp(l, module: "mlp"), TensorView.owned(
+                gateUp, shape: [c.expertCount, 2 * c.intermediateSize, c.hiddenSize], dtype: .bfloat16)))
+            tensors.append((TensorNames.fusedDown(l, module: "mlp"), TensorView.owned(
+                down, shape: [c.expertCount, c.hiddenSize, c.intermediateSize], dtype: .bfloat16)))
+        }
+        try SafeTensorsWriter.write(tensors, to: fused.appendingPathComponent("model.safetensors"))
+        let fusedQ4 = dir.appendingPathComponent("fused-q4")
+        let summary = try CheckpointQuantizer.quantize(
+            model: fused, out: fusedQ4, quantization: QuantizationConfig(scheme: .q4, groupSize: 32, scope: .experts))
+        XCTAssertEqual(summary.quantizedTensors, 2 * c.layerCount)
+        let ids = [3, 14, 15, 9, 26]
+        var logits: [[Float]] = []
+        for directory in [separate, fusedQ4] {
+            let model = try MiniMaxModel.load(directory: directory)
+            var cache = model.makeCache()
+            logits.append(try model.forward(ids, cache: &cache).data)
+        }
+        XCTAssertEqual(logits[0], logits[1])
+    }
+
     func testMalformedQuantizedCheckpointsGiveTypedErrors() throws {
         let (_, q4) = try quantized(.q4)
         let configURL = q4.appendingPathComponent("config.json")
