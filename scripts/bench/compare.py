@@ -389,6 +389,10 @@ def report_text(results, cfg):
                  f"   decode tokens: {cfg.decode_tokens}{'   (--quick)' if cfg.quick else ''}")
     lines.append("models: bench-small (random weights, ~0.4B params, 8 layers: 7 lightning + 1 softmax, "
                  "8 experts top-2) float32 and bfloat16, the same checkpoint for every engine")
+    if any(d in QUANTIZED for d in cfg.dtypes):
+        lines.append("quantized rows: minimax int8 / q4 = `minimax quantize --type int8` (one scale per row) / "
+                     "`--type q4` (groups of 32, scale + min) of bench-small-bf16's experts; llama.cpp Q8_0 / "
+                     "Q4_K_M = llama-quantize of its bf16 GGUF, run with --repack 0")
     kernels = next((r.get("rounds", [{}])[0] for e in OURS for r in results["runs"].get(e, {}).values()
                     if r.get("status") == "ok"), {})
     if kernels.get("cpu_features"):
