@@ -14,30 +14,15 @@
 // A bf16 row is already pair-interleaved in memory, so packing is a 32-bit transpose.
 //
 // The intrinsics are compiled for AVX-512 + BF16 whatever the package's -march, and callers check
-// `minimax_has_bf16_dot()` first. Other targets get stubs that trap.
+// `minimax_cpu_features()` (through Swift's `KernelPath`) first. Other targets get stubs that trap.
 
 #if defined(__x86_64__)
 
-#include <cpuid.h>
 #include <immintrin.h>
 
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 #define ALWAYS_INLINE __attribute__((always_inline)) inline
 
-
-int minimax_has_bf16_dot(void) {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return 0;
-    // The OS must save the AVX-512 state: XCR0 bits 1, 2 (SSE, AVX) and 5, 6, 7 (opmask, ZMM).
-    unsigned xcr0_low, xcr0_high;
-    __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-    if ((xcr0_low & 0xE6) != 0xE6) return 0;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-    const unsigned f = 1u << 16, bw = 1u << 30, vl = 1u << 31;
-    if ((ebx & (f | bw | vl)) != (f | bw | vl)) return 0;
-    if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return 0;
-    return (eax >> 5) & 1;  // AVX512_BF16
-}
 
 /// In-register transpose of a 16 × 16 block of 32-bit words: r[i][j] → r[j][i].
 BF16_TARGET static ALWAYS_INLINE void transpose16(__m512i r[16]) {
@@ -183,9 +168,7 @@ BF16_TARGET void minimax_bf16_dot_panel(
     }
 }
 
-#else  // not x86-64: no vdpbf16ps; Swift checks minimax_has_bf16_dot() and never calls these.
-
-int minimax_has_bf16_dot(void) { return 0; }
+#else  // not x86-64: no vdpbf16ps; Swift's `KernelPath` never selects these.
 
 void minimax_bf16_pack_activations(const float *x, long rows, long k, uint32_t *dst) {
     (void)x; (void)rows; (void)k; (void)dst;

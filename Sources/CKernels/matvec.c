@@ -1,15 +1,6 @@
 #include "CKernels.h"
 #include "vector.h"
 
-/// Sum of the 16 lanes by halving: 8 + 4 + 2 + 1 adds.
-static inline float reduce(f32x16 v) {
-    typedef float f32x8 __attribute__((vector_size(32)));
-    typedef float f32x4 __attribute__((vector_size(16)));
-    f32x8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-    f32x4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-    return (b[0] + b[2]) + (b[1] + b[3]);
-}
-
 /// v[g] summed across its 16 lanes, for g < 16, as the 16 lanes of one vector: four levels of
 /// pairwise shuffles and adds (30 shuffles for 16 sums instead of a shuffle tree per sum).
 static inline f32x16 transpose_sum16(const f32x16 v[16]) {

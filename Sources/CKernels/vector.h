@@ -34,4 +34,13 @@ static inline float bf16_to_f32(uint16_t h) {
     return f;
 }
 
+/// Sum of the 16 lanes by halving: 8 + 4 + 2 + 1 adds.
+static inline float reduce(f32x16 v) {
+    typedef float f32x8 __attribute__((vector_size(32)));
+    typedef float f32x4 __attribute__((vector_size(16)));
+    f32x8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    f32x4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+    return (b[0] + b[2]) + (b[1] + b[3]);
+}
+
 #endif

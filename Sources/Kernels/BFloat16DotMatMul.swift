@@ -18,10 +18,9 @@ public enum BFloat16DotMatMul {
     static let rowTile = Int(MINIMAX_BF16_ROWS)
     static let columnTile = Int(MINIMAX_BF16_COLUMNS)
 
-    private static let cpuHasBF16Dot = minimax_has_bf16_dot() != 0
-
-    /// Whether the fast path runs: an x86-64 CPU (and OS) with AVX-512 and AVX512_BF16.
-    public static var isAvailable: Bool { cpuHasBF16Dot }
+    /// Whether the fast path runs: an x86-64 CPU (and OS) with AVX-512 and AVX512_BF16, and a
+    /// kernel path (`KernelPath.selected`) of `bf16` or above.
+    public static var isAvailable: Bool { KernelPath.selected.usesBFloat16Dot }
 
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`. `parallel: false` keeps the work on
     /// the calling thread.

@@ -8,7 +8,8 @@ import Tensors
 ///   the weight rows and each weight row is read once for all such rows (decode);
 /// - **tiled** (the rest): `PackedMatMul`, a register-blocked kernel over packed panels (prefill).
 /// Under `precision: .bfloat16`, products with bf16 weights round the activations to bf16 first
-/// and tiled rows run on the `vdpbf16ps` kernel.
+/// and tiled rows run on the `vdpbf16ps` kernel. Quantized weights (int8 / int4 codes) are
+/// dequantized in registers row-wise (`QuantizedMatVec`) and into the fp32 panels when tiled.
 public enum MatMul {
     /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
@@ -107,22 +108,26 @@ public enum MatMul {
     }
 }
 
-/// `out[t, r] = x[t] · W[r]` over a range of weight rows r, for fp32 or bf16 weights.
+/// `out[t, r] = x[t] · W[r]` over a range of weight rows r, for fp32, bf16 or quantized weights.
 final class MatrixVectorLoop: ParallelLoop {
     private var x = UnsafePointer<Float>(bitPattern: 64)!
     private var rows = 0
     private var weight = UnsafeRawPointer(bitPattern: 64)!
-    private var isBFloat16 = false
+    private var dtype = DType.float32
+    private var quantization: WeightQuantization?
+    private var usesAVX512 = false
     private var depth = 0
     private var outputs = 0
     private var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
 
     func set(x: UnsafePointer<Float>, rows: Int, weight: TensorView, out: UnsafeMutablePointer<Float>) {
-        precondition(weight.dtype == .float32 || weight.dtype == .bfloat16, "matrix-vector loop: \(weight.dtype)")
+        precondition(weight.dtype != .float16, "matrix-vector loop: \(weight.dtype)")
         self.x = x
         self.rows = rows
         self.weight = weight.base
-        isBFloat16 = weight.dtype == .bfloat16
+        dtype = weight.dtype
+        quantization = weight.quantization
+        usesAVX512 = KernelPath.selected.usesAVX512QuantizedKernels
         depth = weight.shape[1]
         outputs = weight.shape[0]
         self.out = out
@@ -130,11 +135,16 @@ final class MatrixVectorLoop: ParallelLoop {
 
     func run(_ range: Range<Int>) {
         let k = depth, first = range.lowerBound
-        if isBFloat16 {
+        switch dtype {
+        case .bfloat16:
             minimax_matvec_rows_bf16(
                 x, rows, k, (weight + first &* k &* 2).assumingMemoryBound(to: UInt16.self), k, range.count,
                 out + first, outputs)
-        } else {
+        case .int8, .int4:
+            QuantizedMatVec.run(
+                x, xRows: rows, xStride: k, codes: weight, dtype: dtype, quantization: quantization!, k: k, firstRow: first,
+                rows: range.count, out: out + first, outStride: outputs, avx512: usesAVX512)
+        default:
             minimax_matvec_rows_f32(
                 x, rows, k, weight.assumingMemoryBound(to: Float.self) + first &* k, k, range.count, out + first, outputs)
         }

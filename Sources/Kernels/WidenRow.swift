@@ -1,7 +1,8 @@
 import CKernels
 import Tensors
 
-/// Widens stored weight rows to fp32 in a caller-provided buffer (bf16 is a shift, fp16 a convert),
+/// Widens stored weight rows to fp32 in a caller-provided buffer (bf16 is a shift, fp16 a convert,
+/// quantized codes are scaled),
 /// so matrix kernels read every dtype through the same fp32 inner loop.
 public enum WidenRow {
     /// `out[0..<count]` = elements `start..<start+count` of `tensor` as fp32.
@@ -17,6 +18,26 @@ public enum WidenRow {
             for i in 0..<count {
                 out[i] = HalfPrecision.float(fromFloat16: src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))
             }
+        case .int8, .int4:
+            dequantize(tensor, start: start, count: count, into: out)
+        }
+    }
+
+    /// The quantized case: codes decoded to fp32 with their scales, row by row.
+    static func dequantize(_ tensor: TensorView, start: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let q = tensor.quantization!, k = tensor.shape[tensor.shape.count - 1], groups = q.groups(k: k)
+        var done = 0
+        while done < count {
+            let row = (start + done) / k, first = (start + done) % k, n = min(count - done, k - first)
+            let codes = tensor.base + row * tensor.dtype.rowBytes(k), scales = q.scales + row * groups
+            if tensor.dtype == .int8 {
+                minimax_dequantize_q8(codes.assumingMemoryBound(to: Int8.self), scales, q.groupSize, first, n, out + done)
+            } else {
+                minimax_dequantize_q4(
+                    codes.assumingMemoryBound(to: UInt8.self), scales, q.minimums! + row * groups, q.groupSize, k, first, n,
+                    out + done)
+            }
+            done += n
         }
     }
 

@@ -37,6 +37,8 @@ public struct Configuration: Sendable, Equatable {
     public var eosTokenIDs: [Int]
     /// `model_type` as written in the file.
     public var modelType: String
+    /// How the checkpoint's weights are quantized (`minimax quantize`); nil for plain weights.
+    public var quantization: QuantizationConfig? = nil
 
     public var layerCount: Int { layerKinds.count }
 

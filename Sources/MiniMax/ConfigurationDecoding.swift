@@ -24,6 +24,7 @@ extension Configuration: Codable {
         case maxPositionEmbeddings = "max_position_embeddings"
         case bosTokenID = "bos_token_id", eosTokenID = "eos_token_id"
         case hiddenAct = "hidden_act", sharedIntermediateSize = "shared_intermediate_size"
+        case quantizationConfig = "quantization_config"
     }
 
     struct RopeParameters: Codable {
@@ -85,6 +86,8 @@ extension Configuration: Codable {
         if let shared = try c.decodeIfPresent(Int.self, forKey: .sharedIntermediateSize), shared > 0 {
             throw ConfigurationError.unsupported(path: path, field: "shared_intermediate_size", reason: "a shared expert (\(shared))")
         }
+
+        quantization = try c.decodeIfPresent(QuantizationConfig.self, forKey: .quantizationConfig)
 
         // Layer plan.
         if let names = try c.decodeIfPresent([String].self, forKey: .layerTypes) {
@@ -185,6 +188,7 @@ extension Configuration: Codable {
         try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
         if !eosTokenIDs.isEmpty { try c.encode(TokenIDs(ids: eosTokenIDs), forKey: .eosTokenID) }
         try c.encode("silu", forKey: .hiddenAct)
+        try c.encodeIfPresent(quantization, forKey: .quantizationConfig)
     }
 }
 

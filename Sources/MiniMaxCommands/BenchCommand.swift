@@ -67,6 +67,11 @@ struct BenchCommand: ParsableCommand {
         /// "exact" or "bf16" (`--precision`).
         var precision: String
         var weight_bytes_per_token: Int
+        /// The checkpoint's `quantization_config` scheme ("int8", "q4") or "none".
+        var quantization: String
+        /// The CPU's detected features and the kernel path that ran (`KernelPath`).
+        var cpu_features: String
+        var kernel_path: String
         /// Every weight of the model (what it holds in memory).
         var weight_bytes: Int
         var streaming_read_gb_per_s: Double?
@@ -90,6 +95,8 @@ struct BenchCommand: ParsableCommand {
         var report = Report(
             model: options.directory.lastPathComponent, threads: Parallel.threadCount,
             precision: options.precision.rawValue, weight_bytes_per_token: model.weights.bytesReadPerToken(expertsPerToken: c.expertsPerToken),
+            quantization: c.quantization.map { "\($0.scheme.rawValue) \($0.scope.rawValue), group \($0.groupSize.map(String.init) ?? "row")" } ?? "none",
+            cpu_features: CPUFeatures.detected.description, kernel_path: KernelPath.selected.description,
             weight_bytes: model.weights.byteCount(configuration: c))
         let profile = ForwardProfile()
         model.profile = profile
@@ -204,7 +211,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func table(_ r: Report) -> String {
-        var lines = ["model \(r.model), \(r.threads) threads, precision \(r.precision), \(String(format: "%.1f", Double(r.weight_bytes_per_token) / 1e6)) MB of weights read per decoded token"]
+        var lines = ["model \(r.model), \(r.threads) threads, precision \(r.precision), \(String(format: "%.1f", Double(r.weight_bytes_per_token) / 1e6)) MB of weights read per decoded token, quantization \(r.quantization)"]
+        lines += KernelPath.selected.kernelReport
         if let bw = r.streaming_read_gb_per_s { lines.append(String(format: "streaming read          %8.1f GB/s", bw)) }
         for p in r.prefill {
             lines.append(String(format: "prefill %7d tokens   %8.1f tok/s  (%.3f s)", p.tokens, p.tokens_per_second, p.seconds))

@@ -37,6 +37,9 @@ struct InspectCommand: ParsableCommand {
         lines.append("RMSNorm eps         \(c.rmsNormEpsilon) (lightning output norm \(c.lightningNormEpsilon))")
         if let window = c.slidingWindow { lines.append("sliding window      \(window)") }
         lines.append("tied embeddings     \(c.tieWordEmbeddings)")
+        if let q = c.quantization {
+            lines.append("quantization        \(q.scheme.rawValue), \(q.groupSize.map { "groups of \($0)" } ?? "one scale per row"), \(q.scope == .experts ? "experts only" : "experts and attention projections")")
+        }
         lines.append("eos token ids       \(c.eosTokenIDs.isEmpty ? "none" : c.eosTokenIDs.map(String.init).joined(separator: ", "))")
         lines.append("parameters          \(format(counts.total)) total, \(format(counts.activePerToken)) active per token (excluding \(format(counts.embedding)) in embedding + LM head)")
         lines.append("layer plan          \(layerPlan(c.layerKinds))")
@@ -98,10 +101,12 @@ struct InspectCommand: ParsableCommand {
         // With the shards at hand, also check every shape.
         if present.count == files.count && !files.isEmpty {
             var wrong: [String] = []
-            for (name, shape) in expected.all where checkpoint.contains(name) {
+            for (name, shape, role) in expected.allWithRoles where checkpoint.contains(name) {
                 let entry = try checkpoint.entry(name)
                 if entry.shape != shape { wrong.append("  - \(name): \(entry.shape), expected \(shape)") }
-                if entry.dtype == nil { wrong.append("  - \(name): dtype \(entry.dtypeName) cannot be computed with") }
+                // Quantized codes are integers by design (loading checks their dtypes).
+                let quantized = c.quantization?.covers(role) ?? false
+                if entry.dtype == nil && !quantized { wrong.append("  - \(name): dtype \(entry.dtypeName) cannot be computed with") }
             }
             lines.append("wrong shapes/dtypes \(wrong.count)")
             lines += wrong

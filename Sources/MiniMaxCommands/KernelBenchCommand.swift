@@ -32,22 +32,24 @@ struct KernelBenchCommand: ParsableCommand {
         if let threads { Parallel.threadCount = threads }
         let triples = try triples()
         print("threads \(Parallel.threadCount)")
-        for dtype in [DType.float32, .bfloat16] {
+        for line in KernelPath.selected.kernelReport { print(line) }
+        for dtype in [DType.float32, .bfloat16, .int8, .int4] {
             for shape in triples {
                 let (t, k, n) = (shape[0], shape[1], shape[2])
                 let x = Matrix(rows: t, cols: k, data: (0..<(t * k)).map { Float($0 % 7) * 0.1 })
                 let w = TensorView.owned((0..<(n * k)).map { Float($0 % 5) * 0.01 }, shape: [n, k], dtype: dtype)
                 _ = MatMul.multiply(x, w)
+                // Quantized weights are dequantized into the fp32 tiled kernel: timed for completeness.
                 let seconds = best { _ = MatMul.multiply(x, w) }
                 print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
                 if dtype == .bfloat16 { benchBFloat16Dot(x, w) }
             }
             let k = 4096, n = 8192
-            let w = TensorView.owned([Float](repeating: 0.01, count: n * k), shape: [n, k], dtype: dtype)
+            let w = TensorView.owned((0..<(n * k)).map { Float($0 % 7) * 0.01 }, shape: [n, k], dtype: dtype)
             let x = Matrix(rows: 1, cols: k, data: [Float](repeating: 1, count: k))
             _ = MatMul.multiply(x, w)
             let seconds = best { _ = MatMul.multiply(x, w) }
-            print(String(format: "%@ matvec K=%d N=%d: %.1f GB/s of weights", dtype.rawValue, k, n, Double(w.byteCount) / seconds / 1e9))
+            print(String(format: "%@ matvec K=%d N=%d: %.1f GB/s of weights (scales included)", dtype.rawValue, k, n, Double(w.byteCount) / seconds / 1e9))
         }
     }
 

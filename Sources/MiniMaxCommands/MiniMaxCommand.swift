@@ -32,6 +32,7 @@ public struct MiniMaxCommand: ParsableCommand {
         commands.append(PlotCommand.self)
         commands.append(PlanCommand.self)
         commands.append(PlanCheckCommand.self)
+        commands.append(QuantizeCommand.self)
         return commands
     }
 

@@ -36,7 +36,7 @@ struct RandomModelCommand: ParsableCommand {
     static let writtenFiles: Set<String> = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
 
     func validate() throws {
-        guard DType(rawValue: dtype) != nil else {
+        guard let storage = DType(rawValue: dtype), !storage.isQuantized else {
             throw ValidationError("--dtype must be float32, bfloat16 or float16, got '\(dtype)'")
         }
         var isDirectory: ObjCBool = false

@@ -108,6 +108,17 @@ public final class Checkpoint: @unchecked Sendable {
         return try fileHolding(name).tensor(name)
     }
 
+    /// Tensor `name`'s entry and bytes whatever its dtype (see `SafeTensorsFile.bytes`).
+    public func bytes(_ name: String) throws -> (entry: SafeTensorsEntry, base: UnsafeRawPointer, owner: AnyObject) {
+        _ = try entry(name)
+        return try fileHolding(name).bytes(name)
+    }
+
+    /// The path of the file holding tensor `name` (for messages).
+    public func path(of name: String) -> String {
+        directory.appendingPathComponent(weightMap[name] ?? "model.safetensors").path
+    }
+
     private func fileHolding(_ name: String) throws -> SafeTensorsFile {
         guard let fileName = weightMap[name] else {
             throw SafeTensorsError.tensorNotFound(name: name, directory: directory.path)

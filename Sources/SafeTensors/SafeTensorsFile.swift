@@ -124,4 +124,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         return TensorView(dtype: dtype, shape: entry.shape, base: mapping.bytes + entry.byteRange.lowerBound, owner: mapping)
     }
+
+    /// Tensor `name`'s header entry and the address of its bytes, whatever its dtype (quantized
+    /// codes are read this way and given their scales by the caller); `owner` keeps them mapped.
+    public func bytes(_ name: String) throws -> (entry: SafeTensorsEntry, base: UnsafeRawPointer, owner: AnyObject) {
+        guard let entry = entries[name] else {
+            throw SafeTensorsError.tensorNotFound(name: name, directory: url.path)
+        }
+        return (entry, mapping.bytes + entry.byteRange.lowerBound, mapping)
+    }
 }

@@ -60,6 +60,13 @@ public final class ParameterStore: @unchecked Sendable {
 extension ParameterStore {
     /// Reads every declared parameter from a checkpoint (any stored dtype, either expert layout).
     public static func load(configuration: Configuration, checkpoint: Checkpoint) throws -> ParameterStore {
+        // Training keeps fp32 parameters and writes them back with the model's config.json: a
+        // quantized model would come out claiming a quantization its weights no longer have.
+        guard configuration.quantization == nil else {
+            throw ConfigurationError.unsupported(
+                path: checkpoint.directory.appendingPathComponent("config.json").path, field: "quantization_config",
+                reason: "training a quantized checkpoint (train the original weights, then `minimax quantize`)")
+        }
         let tree = ParameterTree(configuration)
         let store = ParameterStore(tree: tree)
         let source = ExpectedTensors(configuration: configuration, available: Set(checkpoint.weightMap.keys))

@@ -66,7 +66,7 @@ final class BFloat16DotMatMulTests: XCTestCase {
     }
 
     func testKernelMatchesReferenceOnAwkwardShapes() throws {
-        try XCTSkipUnless(BFloat16DotMatMul.isAvailable, "no AVX512_BF16 on this CPU")
+        try XCTSkipUnless(BFloat16DotMatMul.isAvailable, "the vdpbf16ps path is off: no AVX512_BF16 on this CPU, or MINIMAX_KERNEL=\(KernelPath.selected)")
         for (t, k, n) in shapes {
             let (x, w) = inputs(t, k, n)
             let ref = reference(x, rows: t, w), scale = absoluteScale(x, rows: t, w)
@@ -86,7 +86,7 @@ final class BFloat16DotMatMulTests: XCTestCase {
     }
 
     func testResultsDoNotDependOnThreadsOrTileComposition() throws {
-        try XCTSkipUnless(BFloat16DotMatMul.isAvailable, "no AVX512_BF16 on this CPU")
+        try XCTSkipUnless(BFloat16DotMatMul.isAvailable, "the vdpbf16ps path is off: no AVX512_BF16 on this CPU, or MINIMAX_KERNEL=\(KernelPath.selected)")
         let (t, k, n) = (21, 1100, 97)
         let (x, w) = inputs(t, k, n)
         let all = product(x, rows: t, w)

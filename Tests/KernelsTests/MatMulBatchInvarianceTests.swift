@@ -25,7 +25,7 @@ final class MatMulBatchInvarianceTests: XCTestCase {
     func testRowWiseRowsEqualTheirOneRowProduct() {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
-        for dtype in DType.allCases {
+        for dtype in DType.allCases + DType.quantizedCases {
             for precision in MatMulPrecision.allCases {
                 for (k, n) in shapes {
                     let t = 11
@@ -53,7 +53,7 @@ final class MatMulBatchInvarianceTests: XCTestCase {
     }
 
     func testTiledRowsDoNotDependOnTheirCompany() {
-        for dtype in DType.allCases {
+        for dtype in DType.allCases + DType.quantizedCases {
             for precision in MatMulPrecision.allCases {
                 for (k, n) in shapes {
                     let t = 13
@@ -73,7 +73,7 @@ final class MatMulBatchInvarianceTests: XCTestCase {
     }
 
     func testRowWiseMatchesNaive() {
-        for dtype in DType.allCases {
+        for dtype in DType.allCases + DType.quantizedCases {
             for (k, n) in shapes {
                 let t = 6
                 let x = TestSupport.randomValues(t * k, seed: UInt64(k))

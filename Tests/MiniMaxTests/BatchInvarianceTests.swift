@@ -94,12 +94,19 @@ final class BatchInvarianceTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         Parallel.threadCount = 2
-        for dtype in [DType.float32, .bfloat16] {
-            for precision in MatMulPrecision.allCases where dtype == .bfloat16 || precision == .exact {
+        // Plain fp32 and bf16 weights, and bf16 weights quantized (int8 and q4, experts and attention).
+        for (dtype, scheme) in [(DType.float32, nil), (.bfloat16, nil), (.bfloat16, .int8), (.bfloat16, .q4)] as [(DType, QuantizationConfig.Scheme?)] {
+            for precision in MatMulPrecision.allCases where (dtype == .bfloat16 && scheme == nil) || precision == .exact {
                 let dir = try TestSupport.temporaryDirectory()
                 defer { try? FileManager.default.removeItem(at: dir) }
-                try RandomCheckpoint.write(Self.config, to: dir, dtype: dtype)
-                let model = try MiniMaxModel.load(directory: dir, precision: precision)
+                try RandomCheckpoint.write(Self.config, to: dir.appendingPathComponent("plain"), dtype: dtype)
+                var modelDirectory = dir.appendingPathComponent("plain")
+                if let scheme {
+                    modelDirectory = dir.appendingPathComponent(scheme.rawValue)
+                    let q = QuantizationConfig(scheme: scheme, groupSize: scheme == .q4 ? 32 : nil, scope: .linear)
+                    _ = try CheckpointQuantizer.quantize(model: dir.appendingPathComponent("plain"), out: modelDirectory, quantization: q)
+                }
+                let model = try MiniMaxModel.load(directory: modelDirectory, precision: precision)
                 let probes = try makeProbes(model)
                 for (others, seed) in [(0, 1), (1, 2), (6, 3), (31, 4), (31, 5)] as [(Int, UInt64)] {
                     let batched = try batchedLogits(model, probes, others: others, seed: seed)
@@ -107,7 +114,7 @@ final class BatchInvarianceTests: XCTestCase {
                         XCTAssertEqual(batched[p].count, probe.alone.count)
                         for (step, logits) in batched[p].enumerated() where step < probe.alone.count {
                             XCTAssertTrue(logits == probe.alone[step],
-                                           "\(dtype) \(precision): probe \(p) step \(step) in a batch with \(others) others (seed \(seed)): relative difference \(TestSupport.relativeError(logits, probe.alone[step]))")
+                                           "\(dtype) \(scheme?.rawValue ?? "") \(precision): probe \(p) step \(step) in a batch with \(others) others (seed \(seed)): relative difference \(TestSupport.relativeError(logits, probe.alone[step]))")
                         }
                     }
                 }

@@ -23,12 +23,22 @@ final class DecodeAllocationTests: XCTestCase {
         }
         let savedThreads = Parallel.threadCount
         defer { Parallel.threadCount = savedThreads }
-        for (dtype, threads) in [(DType.float32, 2), (.bfloat16, 2), (.float32, 1)] {
+        let quantizations: [QuantizationConfig?] = [
+            nil, nil, nil, QuantizationConfig(scheme: .int8, groupSize: nil, scope: .linear),
+            QuantizationConfig(scheme: .q4, groupSize: 32, scope: .linear),
+        ]
+        for ((dtype, threads), quantization) in zip([(DType.float32, 2), (.bfloat16, 2), (.float32, 1), (.bfloat16, 2), (.bfloat16, 2)], quantizations) {
             Parallel.threadCount = threads
             let dir = try TestSupport.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
-            let c = try RandomCheckpoint.write(Self.config, to: dir, dtype: dtype)
-            let model = try MiniMaxModel.load(directory: dir)
+            var c = try RandomCheckpoint.write(Self.config, to: dir.appendingPathComponent("plain"), dtype: dtype)
+            var modelDirectory = dir.appendingPathComponent("plain")
+            if let quantization {
+                modelDirectory = dir.appendingPathComponent(quantization.scheme.rawValue)
+                _ = try CheckpointQuantizer.quantize(model: dir.appendingPathComponent("plain"), out: modelDirectory, quantization: quantization)
+                c = try Configuration.load(directory: modelDirectory)
+            }
+            let model = try MiniMaxModel.load(directory: modelDirectory)
             var cache = model.makeCache()
             var logits = [Float](repeating: 0, count: c.vocabularySize)
             var allocations = -1
@@ -52,7 +62,7 @@ final class DecodeAllocationTests: XCTestCase {
                     allocations = minimax_allocation_counting_stop()
                 }
             }
-            XCTAssertEqual(allocations, 0, "\(dtype), \(threads) threads: heap allocations in 20 decode steps (in each of 3 windows)")
+            XCTAssertEqual(allocations, 0, "\(dtype) \(quantization?.scheme.rawValue ?? ""), \(threads) threads: heap allocations in 20 decode steps (in each of 3 windows)")
             XCTAssertGreaterThanOrEqual(cache.position, 27)
         }
     }

@@ -3,7 +3,7 @@
 weights, same thread count, one run, one table.
 
     scripts/bench/compare.sh [--quick] [--threads 2] [--engines minimax,minimax-bf16act,transformers,llama.cpp]
-                             [--dtypes f32,bf16] [--json-out FILE] [--repetitions R]
+                             [--dtypes f32,bf16,int8,q4] [--json-out FILE] [--repetitions R]
 
 What it does, each step skipped when its output is already there:
   1. makes the random-weight checkpoints bench-small (float32) and bench-small-bf16 with
@@ -23,6 +23,12 @@ What it does, each step skipped when its output is already there:
   4. prints the machine, ONE table of absolute numbers (tokens/s: prefill P1, prefill P2, decode
      after P1, decode after P2), the ratios ours / each peer, and our streaming-read bandwidth and
      decode bandwidth fraction; --json-out writes everything, raw outputs included.
+Quantized rows (--dtypes int8,q4, off by default): ours are `minimax quantize --type int8` (per-row
+scales) and `--type q4` (groups of 32, scale + min) of bench-small-bf16's experts, made once in
+bench-models/; llama.cpp's are Q8_0 and Q4_K_M of its bf16 GGUF (llama-quantize), run with
+`--repack 0` (b11434's AMX repacking dies with SIGILL on some Xeons). transformers has no CPU
+int8/4-bit path here and is skipped for them. The report names the CPU features `minimax`
+detected and the kernel path it ran (`MINIMAX_KERNEL` forces one).
 Full run: P1 = 512, P2 = 4096, D = 128. --quick: P1 = 64, P2 = 256, D = 16.
 A peer that fails (build, conversion, run) is reported as failed with the reason; the rest go on.
 """
@@ -49,7 +55,20 @@ ENGINES = ["llama.cpp", "transformers", "minimax", "minimax-bf16act"]
 # minimax-bf16act: `minimax bench --precision bf16` (activations rounded to bf16 on the CPU's bf16
 # dot-product instructions, the arithmetic the peers use in bf16); bf16 checkpoint only.
 OURS = ["minimax", "minimax-bf16act"]
-DTYPES = {"f32": ("bench-small", "float32"), "bf16": ("bench-small-bf16", "bfloat16")}
+DTYPES = {"f32": ("bench-small", "float32"), "bf16": ("bench-small-bf16", "bfloat16"),
+          "int8": ("bench-small-bf16", "int8"), "q4": ("bench-small-bf16", "q4")}
+QUANTIZED = {"int8": "Q8_0", "q4": "Q4_K_M"}  # our type -> the llama.cpp type it is compared with
+
+
+def ensure_quantized_model(binary, model_dir, qtype):
+    """model_dir quantized by `minimax quantize --type qtype` (experts), made once beside it."""
+    out = os.path.normpath(model_dir) + f"-{qtype}"
+    if not os.path.isfile(os.path.join(out, "config.json")):
+        log(f"minimax quantize --type {qtype} -> {out}")
+        rc = subprocess.call([binary, "quantize", "--model", model_dir, "--out", out, "--type", qtype])
+        if rc != 0:
+            raise RuntimeError(f"minimax quantize --type {qtype} exited {rc}")
+    return out
 
 
 def log(message):
@@ -228,7 +247,8 @@ def bench_minimax(binary, model_dir, cfg, precision="exact"):
             "decode_bandwidth_gb_per_s": r.get("decode_bandwidth_gb_per_s"),
             "decode_bandwidth_fraction": r.get("decode_bandwidth_fraction"),
             "weight_bytes_per_token": r.get("weight_bytes_per_token"),
-            "peak_resident_bytes": r.get("peak_resident_bytes"), "threads": r.get("threads"), "raw": r}
+            "peak_resident_bytes": r.get("peak_resident_bytes"), "threads": r.get("threads"),
+            "cpu_features": r.get("cpu_features"), "kernel_path": r.get("kernel_path"), "raw": r}
 
 
 def bench_transformers(model_dir, dtype, cfg):
@@ -312,11 +332,15 @@ def setup_llama(cfg, model_dirs, results):
     debug_bin = os.path.join(os.path.dirname(binary), "llama-debug")
     results["llama.cpp_version"] = f"{llamacpp.PACKAGE} {cfg.llama_version} sdist: " + llamacpp.version_string(binary)
     ggufs, failures = {}, {}
-    for dtype in cfg.dtypes:
+    # Quantized rows start from the bf16 GGUF (their model directory is bench-small-bf16 too).
+    sources = {("bf16" if d in QUANTIZED else d): model_dirs[d] for d in cfg.dtypes}
+    for dtype, model_dir in sources.items():
         try:
-            ggufs[dtype] = llamacpp.ensure_gguf(model_dirs[dtype], dtype, cache, cfg.llama_version)
+            ggufs[dtype] = llamacpp.ensure_gguf(model_dir, dtype, cache, cfg.llama_version)
         except Exception as e:  # noqa: BLE001
-            failures[dtype] = f"conversion failed: {e}"
+            for d in cfg.dtypes:
+                if d == dtype or (dtype == "bf16" and d in QUANTIZED):
+                    failures[d] = f"conversion failed: {e}"
     if cfg.parity and "f32" in ggufs:
         stamp = ggufs["f32"] + ".parity.json"
         try:
@@ -347,6 +371,13 @@ def fmt(v, width=10):
     return f"{v:{width}.2f}"
 
 
+def label_of(engine, dtype):
+    """A row's weight format: fp32, bf16, int8 / q4 (ours), Q8_0 / Q4_K_M (llama.cpp)."""
+    if dtype in QUANTIZED and engine == "llama.cpp":
+        return QUANTIZED[dtype]
+    return "fp32" if dtype == "f32" else dtype
+
+
 def report_text(results, cfg):
     p1, p2 = cfg.prompts[0], cfg.prompts[-1]
     cols = [("prefill", p1), ("prefill", p2), ("decode", p1), ("decode", p2)]
@@ -358,6 +389,14 @@ def report_text(results, cfg):
                  f"   decode tokens: {cfg.decode_tokens}{'   (--quick)' if cfg.quick else ''}")
     lines.append("models: bench-small (random weights, ~0.4B params, 8 layers: 7 lightning + 1 softmax, "
                  "8 experts top-2) float32 and bfloat16, the same checkpoint for every engine")
+    if any(d in QUANTIZED for d in cfg.dtypes):
+        lines.append("quantized rows: minimax int8 / q4 = `minimax quantize --type int8` (one scale per row) / "
+                     "`--type q4` (groups of 32, scale + min) of bench-small-bf16's experts; llama.cpp Q8_0 / "
+                     "Q4_K_M = llama-quantize of its bf16 GGUF, run with --repack 0")
+    kernels = next((r.get("rounds", [{}])[0] for e in OURS for r in results["runs"].get(e, {}).values()
+                    if r.get("status") == "ok"), {})
+    if kernels.get("cpu_features"):
+        lines.append(f"minimax detected CPU features: {kernels['cpu_features']}; kernel path: {kernels.get('kernel_path')}")
     for key in ("llama.cpp_version", "transformers_version", "minimax_version"):
         if results.get(key):
             lines.append(f"{key.split('_')[0]}: {results[key]}")
@@ -370,7 +409,7 @@ def report_text(results, cfg):
     for engine in cfg.engines:
         for dtype in cfg.dtypes:
             r = results["runs"].get(engine, {}).get(dtype)
-            label = f"{engine} {'fp32' if dtype == 'f32' else dtype}"
+            label = f"{engine} {label_of(engine, dtype)}"
             if r is None:
                 continue
             if r.get("status") != "ok":
@@ -407,7 +446,7 @@ def report_text(results, cfg):
                 for s, n in cols:
                     a, b = o[s].get(n), p[s].get(n)
                     vals.append(a / b if a and b else None)
-                label = f"{peer} {'fp32' if dtype == 'f32' else dtype}"
+                label = f"{peer} {label_of(peer, dtype)}"
                 lines.append(label.ljust(name_w) + "".join(
                     (f"{v:12.2f}x" if v is not None else "-".rjust(13)) for v in vals))
     ours = results["runs"].get("minimax", {})
@@ -499,9 +538,10 @@ def main():
     log(f"machine: {describe_machine(results['machine'])}")
 
     log("models")
-    names = [DTYPES[d][0] for d in cfg.dtypes]
+    names = sorted({DTYPES[d][0] for d in cfg.dtypes})
     paths = make_models.ensure(names, cfg.models_dir)
     model_dirs = {d: paths[DTYPES[d][0]] for d in cfg.dtypes}
+    dense = [d for d in cfg.dtypes if d not in QUANTIZED]
 
     # Setup: each engine's runner per dtype, or the reason it cannot run.
     runners, failed = {}, {}
@@ -511,23 +551,30 @@ def main():
                 binary, ggufs, failures = setup_llama(cfg, model_dirs, results)
             except Exception as e:  # noqa: BLE001
                 binary, ggufs, failures = None, {}, {d: f"setup failed: {e}" for d in cfg.dtypes}
+            for dtype in [d for d in cfg.dtypes if d in QUANTIZED and d not in failures]:
+                try:
+                    ggufs[dtype] = llamacpp.ensure_quantized_gguf(ggufs["bf16"], QUANTIZED[dtype], cfg.llama_cache,
+                                                                  cfg.llama_version)
+                except Exception as e:  # noqa: BLE001
+                    failures[dtype] = f"{QUANTIZED[dtype]} failed: {e}"
             for dtype in cfg.dtypes:
                 if dtype in failures:
                     failed[(engine, dtype)] = failures[dtype]
                 else:
-                    runners[(engine, dtype)] = (lambda b=binary, g=ggufs[dtype]: llamacpp.run_bench(
+                    extra = ("--repack", "0") if dtype in QUANTIZED else ()
+                    runners[(engine, dtype)] = (lambda b=binary, g=ggufs[dtype], x=extra: llamacpp.run_bench(
                         b, g, cfg.threads, cfg.prompts, cfg.decode_tokens, cfg.prompts, 1, cfg.timeout,
-                        os.path.dirname(g)))
+                        os.path.dirname(g), extra=x))
         elif engine == "transformers":
             try:
                 import torch
                 import transformers
                 results["transformers_version"] = (f"transformers {transformers.__version__}, torch {torch.__version__}"
                                                    f" (CPU), attention 'sdpa' (the default)")
-                for dtype in cfg.dtypes:
+                for dtype in dense:
                     runners[(engine, dtype)] = (lambda d=dtype: bench_transformers(model_dirs[d], DTYPES[d][1], cfg))
             except Exception as e:  # noqa: BLE001
-                for dtype in cfg.dtypes:
+                for dtype in dense:
                     failed[(engine, dtype)] = f"setup failed: {e}"
         elif engine in OURS:
             precision = "bf16" if engine == "minimax-bf16act" else "exact"
@@ -536,6 +583,8 @@ def main():
                 binary = find_minimax(cfg.minimax)
                 results["minimax_version"] = minimax_version(binary)
                 for dtype in dtypes:
+                    if dtype in QUANTIZED:
+                        model_dirs[dtype] = ensure_quantized_model(binary, model_dirs["bf16" if "bf16" in model_dirs else dtype], dtype)
                     runners[(engine, dtype)] = (lambda d=dtype, b=binary, p=precision: bench_minimax(b, model_dirs[d], cfg, p))
             except Exception as e:  # noqa: BLE001
                 for dtype in dtypes:

@@ -296,13 +296,26 @@ def ensure_gguf(model_dir, outtype, cache, version=DEFAULT_VERSION, keep_copy=Fa
     return out
 
 
+def ensure_quantized_gguf(gguf, qtype, cache, version=DEFAULT_VERSION):
+    """gguf (f32 or bf16) quantized by llama-quantize to qtype (Q8_0, Q4_K_M, ...), once."""
+    out = gguf.replace(".gguf", "") + f"-{qtype}.gguf"
+    if os.path.isfile(out) and os.path.getmtime(out) > os.path.getmtime(gguf):
+        return out
+    binary = ensure_target(cache, version, "llama-quantize")
+    log(f"llama-quantize {os.path.basename(gguf)} -> {os.path.basename(out)}")
+    run_logged([binary, gguf, out + ".tmp", qtype], out + ".log", what=f"llama-quantize {qtype}")
+    os.replace(out + ".tmp", out)
+    return out
+
+
 # ----------------------------------------------------------------------------- benchmark
-def run_bench(binary, gguf, threads, prompts, decode_tokens, depths, repetitions=1, timeout=3600, log_dir=None):
+def run_bench(binary, gguf, threads, prompts, decode_tokens, depths, repetitions=1, timeout=3600, log_dir=None,
+              extra=()):
     """llama-bench JSON results. Prefill: `-p prompts -n 0`; decode after a prompt of d tokens:
     `-p 0 -n decode_tokens -d d` (llama-bench fills the context with d tokens untimed, then times
     generating decode_tokens one at a time). Returns {"prefill": {n: tok/s}, "decode": {d: tok/s},
     "raw": [...]}."""
-    common = [binary, "-m", gguf, "-t", str(threads), "-r", str(repetitions), "-o", "json"]
+    common = [binary, "-m", gguf, "-t", str(threads), "-r", str(repetitions), "-o", "json", *extra]
     runs = []
     if prompts:
         runs.append(common + ["-p", ",".join(map(str, prompts)), "-n", "0"])

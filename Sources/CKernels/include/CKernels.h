@@ -52,16 +52,14 @@ void minimax_pack_panel_bf16(const uint16_t *w, long k, long width, long first, 
 #define MINIMAX_CKERNELS_BF16_DOT
 /// The bf16 × bf16 product on AVX512_BF16 `vdpbf16ps` (matmul_bf16.c). K is padded to an even
 /// length with a zero and viewed as P = ⌈K/2⌉ pairs; a pair is one 32-bit word holding two bf16,
-/// the lower index in the low half. Call the others only where `minimax_has_bf16_dot()` is true
-/// (elsewhere they trap). As the instructions do, denormal inputs count as zero.
+/// the lower index in the low half. Call these only where `minimax_cpu_features()` has
+/// AVX512F, BW, VL and AVX512_BF16 (elsewhere they trap). As the instructions do, denormal inputs count as zero.
 
 /// Rows of the micro-kernel's tile (activations are packed in tiles of this many rows).
 #define MINIMAX_BF16_ROWS 8
 /// Output columns of one weight panel.
 #define MINIMAX_BF16_COLUMNS 32
 
-/// 1 when the CPU (and OS) can run `vdpbf16ps` on 512-bit registers, else 0.
-int minimax_has_bf16_dot(void);
 
 /// Rounds x to bf16 (nearest even) and packs it in row tiles: dst[t / 8, p, t % 8] is the pair
 /// (x[t, 2p], x[t, 2p + 1]); an odd K's missing element and the rows that fill the last tile are 0.
@@ -80,4 +78,57 @@ void minimax_bf16_pack_panel(const uint16_t *w, long k, long width, long first_p
 void minimax_bf16_dot_panel(
     const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
     float *out, long out_stride, long width, int accumulate);
+#endif
+
+#ifndef MINIMAX_CKERNELS_CPU
+#define MINIMAX_CKERNELS_CPU
+/// Bits of `minimax_cpu_features()`: each set only when the CPU has the instructions and the OS
+/// saves their registers (XGETBV); the AMX bits only when Linux also granted the tile state.
+enum {
+    MINIMAX_CPU_AVX2 = 1 << 0,
+    MINIMAX_CPU_FMA = 1 << 1,
+    MINIMAX_CPU_AVX512F = 1 << 2,
+    MINIMAX_CPU_AVX512BW = 1 << 3,
+    MINIMAX_CPU_AVX512VL = 1 << 4,
+    MINIMAX_CPU_AVX512_BF16 = 1 << 5,
+    MINIMAX_CPU_AVX512_VNNI = 1 << 6,
+    MINIMAX_CPU_AVX_VNNI = 1 << 7,
+    MINIMAX_CPU_AMX_TILE = 1 << 8,
+    MINIMAX_CPU_AMX_BF16 = 1 << 9,
+    MINIMAX_CPU_AMX_INT8 = 1 << 10,
+};
+/// Detects the features (cpuid + XGETBV; requests AMX permission from the kernel). Call once.
+uint32_t minimax_cpu_features(void);
+#endif
+
+#ifndef MINIMAX_CKERNELS_QUANTIZED
+#define MINIMAX_CKERNELS_QUANTIZED
+/// Quantized weight rows (see Tensors' `WeightQuantization`): row r of W [rows, k] is split along
+/// k into groups of `group` elements (a multiple of 32, or ≥ k: one group per row) with one bf16
+/// scale each, scales[r · groups + g], groups = ⌈k / group⌉.
+///   int8: w = code · scale, codes [rows, k] signed bytes;
+///   q4:   w = code · scale + min, codes 0…15 two per byte, rows of ⌈k/2⌉ bytes; in every whole
+///         block of 32 elements (from the row's start) byte j holds element j in its low nibble
+///         and element j + 16 in its high one; a last partial block holds pairs (2j low, 2j+1 high).
+/// The products dequantize in registers; each output (activation row t, weight row r) is one fp32
+/// accumulation in a fixed order that depends on k and the group only (batch invariance, as the
+/// other matrix-vector kernels): out[t·out_stride + r] = Σ_i x[t·x_stride + i] · w[r, i].
+/// `_portable` is clang vector C for any target; `_avx512` needs AVX512F/BW/VL (it traps elsewhere).
+void minimax_matvec_rows_q8_portable(
+    const float *x, long x_rows, long x_stride, const int8_t *codes, const uint16_t *scales, long group, long k,
+    long rows, float *out, long out_stride);
+void minimax_matvec_rows_q8_avx512(
+    const float *x, long x_rows, long x_stride, const int8_t *codes, const uint16_t *scales, long group, long k,
+    long rows, float *out, long out_stride);
+void minimax_matvec_rows_q4_portable(
+    const float *x, long x_rows, long x_stride, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long k, long rows, float *out, long out_stride);
+void minimax_matvec_rows_q4_avx512(
+    const float *x, long x_rows, long x_stride, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long k, long rows, float *out, long out_stride);
+/// out[0..<count] = elements first..<first+count of one quantized row as fp32 (prefill packing).
+void minimax_dequantize_q8(const int8_t *codes, const uint16_t *scales, long group, long first, long count, float *out);
+void minimax_dequantize_q4(
+    const uint8_t *codes, const uint16_t *scales, const uint16_t *mins, long group, long k, long first, long count,
+    float *out);
 #endif

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The highest instruction tier the kernels may use, chosen once per process: the best the CPU
+/// has, or the one `MINIMAX_KERNEL` names (`portable`, `avx2`, `avx512`, `bf16`, `vnni`, `amx`) so
+/// tests and benchmarks can hold every path against its twin. A forced path the CPU lacks is never
+/// run: the best available path below it runs instead, and a message says so on standard error.
+///
+/// What each product runs on a path (`kernelReport` prints it):
+/// - dense fp32/bf16 matrix-vector and the tiled fp32 product: portable code (C vector extensions and
+///   Swift SIMD, compiled for the build's `-target-cpu`) on every path;
+/// - int8/q4 matrix-vector: hand-written AVX-512 from `avx512` up, the portable C kernel below;
+/// - `--precision bf16` tiled products: `vdpbf16ps` from `bf16` up when the CPU has AVX512_BF16;
+/// - `vnni` and `amx` are dispatch slots: no VNNI or AMX tile kernel exists yet, so they run the
+///   best kernels of the tiers below.
+public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
+    case portable, avx2, avx512, bf16, vnni, amx
+
+    public static func < (a: KernelPath, b: KernelPath) -> Bool { a.rawValue < b.rawValue }
+
+    public var description: String {
+        switch self {
+        case .portable: return "portable"
+        case .avx2: return "avx2"
+        case .avx512: return "avx512"
+        case .bf16: return "bf16"
+        case .vnni: return "vnni"
+        case .amx: return "amx"
+        }
+    }
+
+    public init?(name: String) {
+        guard let path = Self.allCases.first(where: { $0.description == name.lowercased() }) else { return nil }
+        self = path
+    }
+
+    /// Whether `features` can run this path.
+    public func isAvailable(on features: CPUFeatures = .detected) -> Bool {
+        switch self {
+        case .portable: return true
+        case .avx2: return features.isSuperset(of: [.avx2, .fma])
+        case .avx512: return features.isSuperset(of: CPUFeatures.avx512)
+        case .bf16: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512BF16))
+        case .vnni: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI)) || features.contains([.avx2, .avxVNNI])
+        case .amx: return features.contains(.amxTile) && !features.isDisjoint(with: [.amxBF16, .amxInt8])
+        }
+    }
+
+    /// The paths this CPU can run, lowest first.
+    public static func available(on features: CPUFeatures = .detected) -> [KernelPath] {
+        allCases.filter { $0.isAvailable(on: features) }
+    }
+
+    /// The path a request resolves to: the request when available, else the best available below it
+    /// (with the reason); no request: the best available.
+    public static func resolve(
+        requested: String?, features: CPUFeatures = .detected
+    ) -> (path: KernelPath, note: String?) {
+        let best = available(on: features).last ?? .portable
+        guard let requested, !requested.isEmpty else { return (best, nil) }
+        guard let path = KernelPath(name: requested) else {
+            let names = allCases.map(\.description).joined(separator: ", ")
+            return (best, "MINIMAX_KERNEL=\(requested) is not a kernel path (\(names)); using \(best)")
+        }
+        if path.isAvailable(on: features) { return (path, nil) }
+        let fallback = available(on: features).last { $0 < path } ?? .portable
+        return (fallback, "MINIMAX_KERNEL=\(requested): this CPU lacks it (features: \(features)); using \(fallback)")
+    }
+
+    private static let resolved: (path: KernelPath, note: String?) = {
+        let resolved = resolve(requested: ProcessInfo.processInfo.environment["MINIMAX_KERNEL"])
+        if let note = resolved.note { FileHandle.standardError.write(Data("minimax: \(note)\n".utf8)) }
+        return resolved
+    }()
+
+    /// The path this process runs (decided on first use).
+    public static var selected: KernelPath { resolved.path }
+
+    /// The int8/q4 matrix-vector kernels run their AVX-512 version.
+    public var usesAVX512QuantizedKernels: Bool { self >= .avx512 && Self.avx512.isAvailable() }
+
+    /// `--precision bf16` products run on `vdpbf16ps`.
+    public var usesBFloat16Dot: Bool { self >= .bf16 && Self.bf16.isAvailable() }
+
+    /// Lines naming the features and, per product, the kernel that runs on this path.
+    public var kernelReport: [String] {
+        [
+            "cpu features: \(CPUFeatures.detected)",
+            "kernel path: \(self) (available: \(Self.available().map(\.description).joined(separator: ", ")); MINIMAX_KERNEL forces one)",
+            "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
+            "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
+            "  --precision bf16 tiled: \(usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
+        ] + (self >= .vnni ? ["  \(self): no \(self) kernel yet; the tiers below run"] : [])
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import MiniMax
+@testable import MiniMaxCommands
+import Tensors
+import TestSupport
+import XCTest
+
+/// `minimax quantize`, in process: it writes a model the other commands load (inspect finds
+/// nothing missing or unused), and every usage error exits non-zero naming the flag or path.
+final class QuantizeCommandTests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws { dir = try TestSupport.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    @discardableResult
+    func run(_ arguments: [String]) -> (code: Int32, message: String) {
+        do {
+            var command = try MiniMaxCommand.parseAsRoot(arguments)
+            try command.run()
+            return (0, "")
+        } catch {
+            return (MiniMaxCommand.exitCode(for: error).rawValue, MiniMaxCommand.message(for: error))
+        }
+    }
+
+    func makeModel() -> URL {
+        let model = dir.appendingPathComponent("model")
+        XCTAssertEqual(run(["random-model", "--out", model.path, "--preset", "tiny", "--dtype", "bfloat16", "--seed", "3"]).code, 0)
+        return model
+    }
+
+    func testQuantizedModelsLoadAndInspectClean() throws {
+        let model = makeModel()
+        for (type, extra) in [("int8", [String]()), ("q4", ["--group-size", "64", "--scope", "linear"])] {
+            let out = dir.appendingPathComponent(type)
+            XCTAssertEqual(run(["quantize", "--model", model.path, "--out", out.path, "--type", type] + extra).code, 0, type)
+            let configuration = try Configuration.load(directory: out)
+            XCTAssertEqual(configuration.quantization?.scheme.rawValue, type)
+            let text = try InspectCommand.describeTensors(configuration, directory: out)
+            XCTAssertTrue(text.contains("missing tensors     0"), text)
+            XCTAssertTrue(text.contains("unused tensors      0"), text)
+            XCTAssertTrue(text.contains("wrong shapes/dtypes 0"), text)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("tokenizer.json").path), "tokenizer copied")
+            let logits = dir.appendingPathComponent("\(type).npy")
+            XCTAssertEqual(run(["logits", "--model", out.path, "--ids", "1,2,3", "--out", logits.path]).code, 0)
+            XCTAssertEqual(try NumPyFile.read(logits).shape, [3, configuration.vocabularySize])
+        }
+    }
+
+    func testUsageErrorsNameTheProblem() throws {
+        let model = makeModel()
+        let out = dir.appendingPathComponent("out").path
+        let cases: [([String], String)] = [
+            (["quantize", "--model", model.path, "--out", out, "--type", "int4"], "--type"),
+            (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--group-size", "48"], "--group-size"),
+            (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--group-size", "0"], "--group-size"),
+            (["quantize", "--model", model.path, "--out", out, "--type", "int8", "--scope", "all"], "--scope"),
+            (["quantize", "--model", model.path, "--out", model.path, "--type", "int8"], "already exists"),
+            (["quantize", "--model", dir.appendingPathComponent("nowhere").path, "--out", out, "--type", "int8"], "nowhere"),
+        ]
+        for (arguments, needle) in cases {
+            let (code, message) = run(arguments)
+            XCTAssertNotEqual(code, 0, "\(arguments)")
+            XCTAssertTrue(message.contains(needle), "\(arguments): \(message)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a failed run must not leave output behind")
+        // Quantizing a quantized model is refused.
+        let int8 = dir.appendingPathComponent("int8").path
+        XCTAssertEqual(run(["quantize", "--model", model.path, "--out", int8, "--type", "int8"]).code, 0)
+        let (code, message) = run(["quantize", "--model", int8, "--out", out, "--type", "q4"])
+        XCTAssertNotEqual(code, 0)
+        XCTAssertTrue(message.contains("quantization_config"), message)
+        // Training-side commands keep fp32 parameters: they refuse a quantized model by name.
+        let gradients = dir.appendingPathComponent("g.safetensors").path
+        let (gradCode, gradMessage) = run(["grad", "--model", int8, "--ids", "1,2,3", "--out", gradients])
+        XCTAssertNotEqual(gradCode, 0)
+        XCTAssertTrue(gradMessage.contains("quantization_config"), gradMessage)
+    }
+}
