@@ -41,7 +41,7 @@ verdicts on those responses.
 --model: a Hugging Face layout MiniMax directory with a byte-level tokenizer.json (e.g. a small model
 trained on arithmetic). Without it, a random ~1.9M-parameter model is made with `minimax init` from the
 CONFIG below (4 layers: lightning, softmax, lightning, softmax; hidden 128; 4 experts top-2; byte
-tokenizer); a random model rarely stops early, so most responses run to --max-tokens.
+tokenizer); a random model stops only by chance, so most of its responses run to --max-tokens.
 """
 import argparse
 import datetime
@@ -304,6 +304,33 @@ def find_python(path):
                      "(the reference venv: .venv-ref/bin/python)")
 
 
+def lscpu_model_name():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name")), None)
+
+
+def count_parameters(model):
+    """Parameters in the model's safetensors files (from their headers), as text."""
+    total = 0
+    try:
+        for name in sorted(os.listdir(model)):
+            if name.endswith(".safetensors"):
+                with open(os.path.join(model, name), "rb") as f:
+                    header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+                for key, tensor in header.items():
+                    if key != "__metadata__":
+                        count = 1
+                        for dim in tensor["shape"]:
+                            count *= dim
+                        total += count
+    except (OSError, ValueError, KeyError):
+        return "? parameters"
+    return f"{total / 1e6:.2f}M parameters"
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -353,10 +380,11 @@ def parity_checks(binary, python, model, seed, max_tokens, threads, tmp):
     our_ids = json.loads(tokenized.strip().splitlines()[-1])
     if isinstance(our_ids, dict):
         our_ids = our_ids.get("ids") or our_ids.get("input_ids") or our_ids.get("tokens")
-    hf_ids = json.loads(subprocess.run(
-        [python, "-c", "import sys,json;from transformers import AutoTokenizer;"
-                       "t=AutoTokenizer.from_pretrained(sys.argv[1]);print(json.dumps(t(text=[sys.argv[2]])['input_ids'][0]))",
-         model, render_prompt(user)], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    hf_encode = ("import sys, json; from transformers import AutoTokenizer; "
+                 "t = AutoTokenizer.from_pretrained(sys.argv[1]); "
+                 "print(json.dumps(t(text=[sys.argv[2]])['input_ids'][0]))")
+    hf_ids = json.loads(subprocess.run([python, "-c", hf_encode, model, render_prompt(user)], check=True,
+                                       capture_output=True, text=True).stdout.strip().splitlines()[-1])
     checks["prompt_ids_match"] = our_ids == hf_ids
     checks["prompt_tokens"] = len(hf_ids)
     return checks
@@ -367,8 +395,8 @@ def report_text(results):
     lines = []
     m = results["machine"]
     lines.append(f"machine: {describe_machine(m)}")
-    lines.append(f"CPU model name: {m.get('cpu')}; amx: {'yes' if results['amx'] else 'no'}, "
-                 f"avx512_bf16: {'yes' if results['avx512_bf16'] else 'no'}")
+    lines.append(f"CPU (lscpu Model name): {results.get('cpu_model_name') or m.get('cpu')}; "
+                 f"amx: {'yes' if results['amx'] else 'no'}, avx512_bf16: {'yes' if results['avx512_bf16'] else 'no'}")
     lines.append(f"date: {results['date']}   threads: {results['threads']}   measured steps: {results['steps']} "
                  f"(after 1 warm-up step)")
     s = results["settings"]
@@ -452,7 +480,8 @@ def main():
     python = find_python(args.python) if "trl" in engines else None
     flags = open("/proc/cpuinfo").read()
     results = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-               "machine": machine_info(), "amx": "amx_tile" in flags, "avx512_bf16": "avx512_bf16" in flags,
+               "machine": machine_info(), "cpu_model_name": lscpu_model_name(), "amx": "amx_tile" in flags,
+               "avx512_bf16": "avx512_bf16" in flags,
                "threads": args.threads, "steps": args.steps, "warmup_steps": 1,
                "settings": {"group_size": args.group_size, "prompts_per_step": args.prompts_per_step,
                             "updates_per_step": args.updates_per_step, "max_tokens": args.max_tokens,
@@ -472,11 +501,7 @@ def main():
             model = os.path.join(tmp, "random-model")
             subprocess.run([binary, "init", "--config", config, "--out", model], check=True, stdout=subprocess.DEVNULL)
             results["model"] = "random (minimax init with rl_compare.py's CONFIG)"
-        try:
-            size = os.path.getsize(os.path.join(model, "model.safetensors"))
-            results["model_parameters"] = f"~{size / 4 / 1e6:.1f}M parameters if fp32"
-        except OSError:
-            results["model_parameters"] = "?"
+        results["model_parameters"] = count_parameters(model)
 
         if args.checks and python:
             log("checks: problems, prompt rendering and ids, rewards (ours vs the Python side)")
@@ -490,7 +515,8 @@ def main():
             out = os.path.join(tmp, "minimax-rl")
             command = [binary, "rl", "--model", model, "--task", "arithmetic", "--algorithm", "cispo", "--out", out,
                        "--steps", str(rl_steps), "--group-size", str(args.group_size),
-                       "--prompts-per-step", str(args.prompts_per_step), "--updates-per-step", str(args.updates_per_step),
+                       "--prompts-per-step", str(args.prompts_per_step),
+                       "--updates-per-step", str(args.updates_per_step),
                        "--max-tokens", str(args.max_tokens), "--lr", str(args.lr), "--epsilon-high", "4",
                        "--seed", str(args.seed), "--eval-problems", "1", "--threads", str(args.threads)]
             try:
@@ -531,8 +557,9 @@ def main():
                     data = json.load(f)
                 results["trl_versions"] = data["versions"]
                 results["trl_attention"] = data.get("attention")
-                results["engines"]["TRL GRPOTrainer"] = dict(summarise(data["steps"], 1), status="ok", peak_rss_mib=peak,
-                                                             other_load=load.fraction, logs=data["logs"])
+                results["engines"]["TRL GRPOTrainer"] = dict(summarise(data["steps"], 1), status="ok",
+                                                             peak_rss_mib=peak, other_load=load.fraction,
+                                                             logs=data["logs"])
             except Exception as e:  # noqa: BLE001
                 results["engines"]["TRL GRPOTrainer"] = {"status": "failed", "reason": str(e)}
 
