@@ -33,10 +33,10 @@ Both run 1 warm-up step + --steps measured steps; the table shows medians over t
 Tokens per step = sum of the generated response lengths (end-of-turn token included); they differ
 between engines because the samples differ, so seconds per 1000 generated tokens are shown too.
 
-Before timing, cheap checks that both sides see the same thing: the Python problem generator against
-`minimax eval --answers-out` (same prompts and answers), the Python rendering + Hugging Face
-tokenization against `minimax render` + `minimax tokenize`, and the Python reward against our
-verdicts on those responses.
+Before timing, cheap checks that both sides see the same thing: the Python rendering + Hugging Face
+tokenization against `minimax render` + `minimax tokenize`, and, where the binary has `minimax eval`,
+the Python problem generator against `minimax eval --answers-out` (same prompts and answers) and the
+Python reward against our verdicts on those responses.
 
 --model: a Hugging Face layout MiniMax directory with a byte-level tokenizer.json (e.g. a small model
 trained on arithmetic). Without it, a random ~1.9M-parameter model is made with `minimax init` from the
@@ -349,26 +349,10 @@ def summarise(steps, warmup):
 
 # ----------------------------------------------------------------------------- checks
 def parity_checks(binary, python, model, seed, max_tokens, threads, tmp):
-    """Problems, rendered prompt ids and rewards: ours against the Python side's."""
+    """Problems, rendered prompt ids and rewards: ours against the Python side's. The problem and reward
+    checks need `minimax eval --answers-out` (a binary without `eval` skips them)."""
     checks = {}
-    answers = os.path.join(tmp, "eval-answers.jsonl")
-    subprocess.run([binary, "eval", "--model", model, "--task", "arithmetic", "--problems", "8", "--seed", str(seed),
-                    "--max-tokens", str(max_tokens), "--threads", str(threads), "--answers-out", answers],
-                   check=True, stdout=subprocess.DEVNULL)
-    ours = [json.loads(line) for line in open(answers)]
-    mine = arithmetic_problems(len(ours), EVAL_SEED + seed)
-    checks["problems_match"] = [(o["prompt"], o["expected"]) for o in ours] == mine
-    mismatched = []
-    for o in ours:
-        reward, correct, well_formed = arithmetic_score(o["expected"], o["response"])
-        if (correct, well_formed) != (o["correct"], o["wellFormed"]):
-            mismatched.append(o)
-    checks["reward_matches"] = not mismatched
-    checks["reward_checked_responses"] = len(ours)
-    checks["reward_well_formed_responses"] = sum(o["wellFormed"] for o in ours)
-    if mismatched:
-        checks["reward_mismatches"] = mismatched[:3]
-    user = ours[0]["prompt"]
+    user = arithmetic_problems(1, step_problem_seed(seed, 0))[0][0]
     messages = os.path.join(tmp, "messages.json")
     with open(messages, "w") as f:
         json.dump([{"role": "user", "content": user}], f)
@@ -378,8 +362,6 @@ def parity_checks(binary, python, model, seed, max_tokens, threads, tmp):
     tokenized = subprocess.run([binary, "tokenize", "--model", model, "--text", render_prompt(user)],
                                check=True, capture_output=True, text=True).stdout
     our_ids = json.loads(tokenized.strip().splitlines()[-1])
-    if isinstance(our_ids, dict):
-        our_ids = our_ids.get("ids") or our_ids.get("input_ids") or our_ids.get("tokens")
     hf_encode = ("import sys, json; from transformers import AutoTokenizer; "
                  "t = AutoTokenizer.from_pretrained(sys.argv[1]); "
                  "print(json.dumps(t(text=[sys.argv[2]])['input_ids'][0]))")
@@ -387,6 +369,29 @@ def parity_checks(binary, python, model, seed, max_tokens, threads, tmp):
                                        capture_output=True, text=True).stdout.strip().splitlines()[-1])
     checks["prompt_ids_match"] = our_ids == hf_ids
     checks["prompt_tokens"] = len(hf_ids)
+
+    top_help = subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
+    if not any(line.split()[:1] == ["eval"] for line in top_help.splitlines()):
+        checks["problems_and_reward"] = "not checked: this minimax has no `eval` command"
+        return checks
+    answers = os.path.join(tmp, "eval-answers.jsonl")
+    subprocess.run([binary, "eval", "--model", model, "--task", "arithmetic", "--problems", "8", "--seed", str(seed),
+                    "--max-tokens", str(max_tokens), "--threads", str(threads), "--answers-out", answers],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(answers) as f:
+        ours = [json.loads(line) for line in f]
+    mine = arithmetic_problems(len(ours), EVAL_SEED + seed)
+    checks["problems_match"] = [(o["prompt"], o["expected"]) for o in ours] == mine
+    mismatched = []
+    for o in ours:
+        _, correct, well_formed = arithmetic_score(o["expected"], o["response"])
+        if (correct, well_formed) != (o["correct"], o["wellFormed"]):
+            mismatched.append(o)
+    checks["reward_matches"] = not mismatched
+    checks["reward_checked_responses"] = len(ours)
+    checks["reward_well_formed_responses"] = sum(o["wellFormed"] for o in ours)
+    if mismatched:
+        checks["reward_mismatches"] = mismatched[:3]
     return checks
 
 
@@ -412,6 +417,7 @@ def report_text(results):
     c = results.get("checks") or {}
     if c:
         lines.append("checks: " + ", ".join(f"{k} {v}" for k, v in c.items() if isinstance(v, bool))
+                     + (f"; problems and reward {c['problems_and_reward']}" if c.get("problems_and_reward") else "")
                      + (" (failed: " + c["error"] + ")" if c.get("error") else ""))
     lines.append("")
     header = ("| engine | s / RL step | rollout s | update s | tokens generated / step | s / 1k tokens "
