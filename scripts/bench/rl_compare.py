@@ -555,6 +555,7 @@ def main():
                 json.dump(settings, f)
             env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads),
                        TOKENIZERS_PARALLELISM="false", TRANSFORMERS_VERBOSITY="error", WANDB_DISABLED="true",
+                       PYTHONWARNINGS="ignore::FutureWarning",
                        HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", CUDA_VISIBLE_DEVICES="")
             try:
                 with OtherLoad() as load:
