@@ -10,18 +10,20 @@
 #    15–50 %.
 # 3. RL: CISPO, DAPO and GRPO from that start, seeds 1–3 each, the same rollout budget (STEPS steps
 #    × 8 prompts × 8 samples, 16 minibatch updates per step), held-out accuracy every 5 steps.
-# 4. Summary: mean curves, plot (docs/experiments/cispo-accuracy.svg), the table of
-#    docs/experiments/cispo.md (summary.md).
+# 4. Summary: mean curves (rl-mean/), plots (rl-accuracy.svg, rl-ratio.svg), the table of
+#    docs/experiments/cispo.md (rl-summary.md).
 # 5. Polish: CISPO from the last SFT checkpoint — the bundled model's candidate (models/tiny-arithmetic).
 # Every stage is skipped when its output exists, so an interrupted run continues where it stopped.
 # Environment: STEPS (RL steps, default 80), LR (RL learning rate, default 2e-5), PARALLEL (runs at a
-# time, one thread each; default 2), MINIMAX (the binary; default: build it).
+# time, one thread each; default 2), RUNS (the runs' directory under OUT_DIR, default rl: another name
+# with other STEPS/LR repeats stages 3-4 from the same start), MINIMAX (the binary; default: build it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-/tmp/cispo-experiment}"
 steps="${STEPS:-80}"
 lr="${LR:-2e-5}"
 parallel="${PARALLEL:-2}"
+runs="${RUNS:-rl}"
 mkdir -p "$out"
 if [ -z "${MINIMAX:-}" ]; then
   (cd "$root" && swift build -c release >&2)
@@ -56,27 +58,28 @@ say "start: $start"
 
 # 3. The three objectives, three seeds each, the same budget.
 run() {  # algorithm seed
-  local dir="$out/rl/$1-s$2"
+  local dir="$out/$runs/$1-s$2"
   [ -f "$dir/config.json" ] && return 0
   "$MINIMAX" rl --model "$start" --algorithm "$1" --seed "$2" --out "$dir" --steps "$steps" --lr "$lr" \
     --group-size 8 --prompts-per-step 8 --updates-per-step 16 --max-tokens 96 \
     --eval-every 5 --eval-problems 200 --threads 1 $( [ -d "$dir/checkpoints" ] && echo --resume ) \
-    2> "$out/rl/$1-s$2.log"
+    2> "$out/$runs/$1-s$2.log"
 }
 export -f run
-export out start steps lr MINIMAX
-mkdir -p "$out/rl"
+export out runs start steps lr MINIMAX
+mkdir -p "$out/$runs"
 say "RL: cispo, dapo, grpo × seeds 1-3, $steps steps each, $parallel at a time"
 printf '%s\n' cispo dapo grpo | while read -r algorithm; do for seed in 1 2 3; do echo "$algorithm $seed"; done; done |
   xargs -P "$parallel" -L 1 bash -c 'run "$0" "$1" && echo "done $0 $1" >&2'
 
 # 4. Summary and plot.
 say "summary"
-python3 "$root/scripts/experiments/summarize_rl.py" "$out/rl" "$out/mean" | tee "$out/summary.md"
-"$MINIMAX" plot "$out/mean/cispo/metrics.jsonl" "$out/mean/dapo/metrics.jsonl" "$out/mean/grpo/metrics.jsonl" \
-  --metric eval_accuracy --title "Held-out accuracy, mean of 3 seeds (start: $(basename "$start"))" --out "$out/accuracy.svg"
-"$MINIMAX" plot "$out/mean/cispo/metrics.jsonl" "$out/mean/dapo/metrics.jsonl" "$out/mean/grpo/metrics.jsonl" \
-  --metric response_length --title "Response length, mean of 3 seeds" --out "$out/length.svg"
+mean="$out/$runs-mean"
+python3 "$root/scripts/experiments/summarize_rl.py" "$out/$runs" "$mean" | tee "$out/$runs-summary.md"
+"$MINIMAX" plot "$mean/cispo/metrics.jsonl" "$mean/dapo/metrics.jsonl" "$mean/grpo/metrics.jsonl" --metric eval_accuracy \
+  --title "Held-out accuracy, mean of 3 seeds (lr $lr, start: $(basename "$start"))" --out "$out/$runs-accuracy.svg"
+"$MINIMAX" plot "$mean/cispo/metrics.jsonl" "$mean/dapo/metrics.jsonl" "$mean/grpo/metrics.jsonl" \
+  --metric importance_weight_max --title "Largest importance weight per step, mean of 3 seeds (lr $lr)" --out "$out/$runs-ratio.svg"
 
 # 5. Polish: CISPO from the last SFT checkpoint, the bundled model's candidate.
 if [ ! -f "$out/polish/config.json" ]; then
@@ -98,4 +101,4 @@ selection() { grep "^$1 on .*(set 99" "$out/final-eval.txt" | sed 's/.*accuracy 
 best="$out/polish"
 if awk -v a="$(selection "$out/sft")" -v b="$(selection "$out/polish")" 'BEGIN { exit !(a > b) }'; then best="$out/sft"; fi
 echo "best on the selection set: $best; to bundle it: cp $best/{config.json,model.safetensors,tokenizer.json,tokenizer_config.json} $root/models/tiny-arithmetic/" | tee -a "$out/final-eval.txt"
-say "done: $out/summary.md, $out/accuracy.svg, $out/final-eval.txt"
+say "done: $out/$runs-summary.md, $out/$runs-accuracy.svg, $out/final-eval.txt"
