@@ -23,7 +23,9 @@ final class BundledModelCommandTests: XCTestCase {
     func testChatWithoutModelAnswers() throws {
         let result = try run(["chat", "--max-tokens", "96"], input: "Compute 410 - 97.\n/exit\n")
         XCTAssertEqual(result.code, 0, result.message)
-        XCTAssertTrue(result.output.contains("313"), result.output)
+        // Not a terminal: the reasoning keeps its tags and the answer starts on its own line.
+        XCTAssertTrue(result.output.contains("<think>410-97:"), result.output)
+        XCTAssertTrue(result.output.contains("</think>\n313\n"), result.output)
     }
 
     func testEvalPrintsAccuracyAndWritesEveryAnswer() throws {
