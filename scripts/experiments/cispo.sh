@@ -16,7 +16,8 @@
 # Every stage is skipped when its output exists, so an interrupted run continues where it stopped.
 # Environment: STEPS (RL steps, default 80), LR (RL learning rate, default 2e-5), PARALLEL (runs at a
 # time, one thread each; default 2), RUNS (the runs' directory under OUT_DIR, default rl: another name
-# with other STEPS/LR repeats stages 3-4 from the same start), MINIMAX (the binary; default: build it).
+# with other STEPS/LR repeats stages 3-4 from the same start), ALGORITHMS (default "cispo dapo grpo"),
+# RL_ARGS (more `minimax rl` arguments, e.g. "--epsilon-high 0.28"), MINIMAX (the binary; default: build it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-/tmp/cispo-experiment}"
@@ -24,6 +25,8 @@ steps="${STEPS:-80}"
 lr="${LR:-2e-5}"
 parallel="${PARALLEL:-2}"
 runs="${RUNS:-rl}"
+algorithms="${ALGORITHMS:-cispo dapo grpo}"
+rl_args="${RL_ARGS:-}"
 mkdir -p "$out"
 if [ -z "${MINIMAX:-}" ]; then
   (cd "$root" && swift build -c release >&2)
@@ -62,24 +65,25 @@ run() {  # algorithm seed
   [ -f "$dir/config.json" ] && return 0
   "$MINIMAX" rl --model "$start" --algorithm "$1" --seed "$2" --out "$dir" --steps "$steps" --lr "$lr" \
     --group-size 8 --prompts-per-step 8 --updates-per-step 16 --max-tokens 96 \
-    --eval-every 5 --eval-problems 200 --threads 1 $( [ -d "$dir/checkpoints" ] && echo --resume ) \
+    --eval-every 5 --eval-problems 200 --threads 1 $rl_args $( [ -d "$dir/checkpoints" ] && echo --resume ) \
     2> "$out/$runs/$1-s$2.log"
 }
 export -f run
-export out runs start steps lr MINIMAX
+export out runs start steps lr rl_args MINIMAX
 mkdir -p "$out/$runs"
-say "RL: cispo, dapo, grpo × seeds 1-3, $steps steps each, $parallel at a time"
-printf '%s\n' cispo dapo grpo | while read -r algorithm; do for seed in 1 2 3; do echo "$algorithm $seed"; done; done |
+say "RL: $algorithms × seeds 1-3, $steps steps each, $parallel at a time"
+for algorithm in $algorithms; do for seed in 1 2 3; do echo "$algorithm $seed"; done; done |
   xargs -P "$parallel" -L 1 bash -c 'run "$0" "$1" && echo "done $0 $1" >&2'
 
 # 4. Summary and plot.
 say "summary"
 mean="$out/$runs-mean"
 python3 "$root/scripts/experiments/summarize_rl.py" "$out/$runs" "$mean" | tee "$out/$runs-summary.md"
-"$MINIMAX" plot "$mean/cispo/metrics.jsonl" "$mean/dapo/metrics.jsonl" "$mean/grpo/metrics.jsonl" --metric eval_accuracy \
-  --title "Held-out accuracy, mean of 3 seeds (lr $lr, start: $(basename "$start"))" --out "$out/$runs-accuracy.svg"
-"$MINIMAX" plot "$mean/cispo/metrics.jsonl" "$mean/dapo/metrics.jsonl" "$mean/grpo/metrics.jsonl" \
-  --metric importance_weight_max --title "Largest importance weight per step, mean of 3 seeds (lr $lr)" --out "$out/$runs-ratio.svg"
+curves=(); for algorithm in $algorithms; do curves+=("$mean/$algorithm/metrics.jsonl"); done
+"$MINIMAX" plot "${curves[@]}" --metric eval_accuracy \
+  --title "Held-out accuracy, mean of 3 seeds (lr $lr $rl_args, start: $(basename "$start"))" --out "$out/$runs-accuracy.svg"
+"$MINIMAX" plot "${curves[@]}" --metric importance_weight_max \
+  --title "Largest importance weight per step, mean of 3 seeds (lr $lr $rl_args)" --out "$out/$runs-ratio.svg"
 
 # 5. Polish: CISPO from the last SFT checkpoint, the bundled model's candidate.
 if [ ! -f "$out/polish/config.json" ]; then
