@@ -129,8 +129,10 @@ def llama(args, work, text_path):
         return {"skipped": f"missing {', '.join(missing)} (build the llama-perplexity and llama-quantize targets)"}
     with open(text_path, "w", encoding="utf-8") as f:
         f.write(corpus_text() * 8)
+    # --no-repack: b11434's repacked Q4_K path aborts (SIGABRT in ggml_cpu_extra_compute_forward) on
+    # AMD Zen 4, as its AMX repacking dies on some Xeons; the plain kernels compute the same values.
     common = ["-f", text_path, "-c", str(args.context), "--chunks", str(args.positions // args.context),
-              "-t", str(args.threads)]
+              "-t", str(args.threads), "--no-repack"]
     base = os.path.join(work, "llama-base.kld")
     if not os.path.isfile(base):
         run([perplexity, "-m", args.gguf, "--kl-divergence-base", base] + common, capture_output=True)
