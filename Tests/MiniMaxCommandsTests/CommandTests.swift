@@ -16,11 +16,11 @@ final class CommandTests: XCTestCase {
     @discardableResult
     func run(_ arguments: [String]) -> (code: Int32, message: String) {
         do {
-            var command = try MiniMaxCommand.parseAsRoot(arguments)
-            try command.run()
-            return (0, "")
+            let result = try runCommand(arguments, in: dir)
+            return (result.code, result.message)
         } catch {
-            return (MiniMaxCommand.exitCode(for: error).rawValue, MiniMaxCommand.message(for: error))
+            XCTFail("could not capture the output of \(arguments): \(error)")
+            return (-1, "")
         }
     }
 
