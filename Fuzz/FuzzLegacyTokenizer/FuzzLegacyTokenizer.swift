@@ -24,9 +24,5 @@ public func fuzzLegacyTokenizer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
 
 @main
 enum FuzzMain {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzLegacyTokenizer))
-    }
+    static func main() { exit(minimax_fuzz_main(CommandLine.argc, CommandLine.unsafeArgv)) }
 }

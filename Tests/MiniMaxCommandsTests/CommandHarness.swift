@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 @testable import MiniMaxCommands
+import XCTest
 
 /// What one in-process run of `minimax` printed and how it ended.
 struct CommandRun {
@@ -11,6 +12,20 @@ struct CommandRun {
     /// The error line `main()` prints, and the whole text (usage included) it prints.
     var message: String
     var fullMessage: String
+}
+
+/// `runCommand` for tests that look only at the exit code and the error line; output that cannot
+/// be captured fails the calling test.
+func runForExitCode(
+    _ arguments: [String], in directory: URL, file: StaticString = #filePath, line: UInt = #line
+) -> (code: Int32, message: String) {
+    do {
+        let result = try runCommand(arguments, in: directory)
+        return (result.code, result.message)
+    } catch {
+        XCTFail("could not capture the output of \(arguments): \(error)", file: file, line: line)
+        return (-1, "")
+    }
 }
 
 /// Runs `minimax` in process the way `main()` does, with stdout and stderr captured in files under

@@ -14,14 +14,8 @@ final class QuantizeCommandTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
     @discardableResult
-    func run(_ arguments: [String]) -> (code: Int32, message: String) {
-        do {
-            let result = try runCommand(arguments, in: dir)
-            return (result.code, result.message)
-        } catch {
-            XCTFail("could not capture the output of \(arguments): \(error)")
-            return (-1, "")
-        }
+    func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) -> (code: Int32, message: String) {
+        runForExitCode(arguments, in: dir, file: file, line: line)
     }
 
     func makeModel() -> URL {
