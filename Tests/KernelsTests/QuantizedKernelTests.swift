@@ -8,10 +8,12 @@ import XCTest
 /// where the CPU has it) held equal to the twin on awkward sizes.
 final class QuantizedKernelTests: XCTestCase {
     /// (k, group): rows of 1, primes, non-multiples of 16 and 32 (a q4 row's partial last block),
-    /// one scale per row and several groups per row (with a partial last group).
+    /// one scale per row and several groups per row (with a partial last group), and groups of 32
+    /// spanning whole 16-group blocks (the AVX-512 q4 kernel's block loop) with groups and a
+    /// partial block after them.
     let shapes: [(k: Int, group: Int?)] = [
         (1, nil), (15, nil), (16, nil), (17, nil), (31, 32), (32, 32), (33, 32), (97, nil), (97, 32), (160, 64),
-        (300, 32), (1024, 128), (1024, nil),
+        (300, 32), (512, 32), (1100, 32), (1024, 128), (1024, nil),
     ]
 
     func twin(_ x: [Float], rows: Int, _ w: TensorView) -> [Float] { NaiveKernels.matmul(x, rows: rows, weight: w) }
