@@ -6,14 +6,15 @@ import Tensors
 ///   "quant_method": "minimax",   // this engine's scheme (any other method is refused)
 ///   "scheme": "int8" | "q4",     // int8: w = code · scale; q4: w = code · scale + min
 ///   "group_size": -1 | G,        // elements of a row per scale; -1: one scale per output row
-///   "modules": "experts" | "linear", // experts only, or experts and attention projections
+///   "modules": "experts" | "linear" | "all", // experts only; and attention projections; and LM head
 ///   "scale_suffix": "_scale",    // tensor NAME's scales are NAME + suffix (bf16 [rows, groups])
 ///   "min_suffix": "_min",        // q4 only: NAME + suffix holds the minimums (bf16 [rows, groups])
 ///   "q4_offset": "min" | "symmetric" // how the minimums were chosen (informational)
 /// }
 /// ```
 /// Codes sit under the weight's own name: int8 as "I8" [rows, k], q4 as "U8" [rows, ⌈k/2⌉] (layout in
-/// `WeightQuantization`). The router, norms, embedding and LM head are never quantized.
+/// `WeightQuantization`). The router, norms and embedding are never quantized, nor is the LM head
+/// except under "all" (and never when it is tied to the embedding).
 public struct QuantizationConfig: Sendable, Equatable {
     public enum Scheme: String, Sendable, CaseIterable {
         case int8, q4
@@ -26,6 +27,18 @@ public struct QuantizationConfig: Sendable, Equatable {
         case experts
         /// Experts and the attention projections of both layer kinds.
         case linear
+        /// Every linear layer: `linear` and the LM head (an untied one; a tied head is the embedding,
+        /// which keeps its precision). llama.cpp's Q8_0 / Q4_K_M quantize the output matrix too.
+        case all
+
+        /// What the scope covers, in words (`minimax inspect`).
+        public var summary: String {
+            switch self {
+            case .experts: return "experts only"
+            case .linear: return "experts and attention projections"
+            case .all: return "experts, attention projections and LM head"
+            }
+        }
     }
 
     public static let method = "minimax"
@@ -47,7 +60,12 @@ public struct QuantizationConfig: Sendable, Equatable {
 
     /// Whether parameters of `role` are stored quantized.
     public func covers(_ role: ParameterRole) -> Bool {
-        role == .expert || (scope == .linear && role == .attention)
+        switch role {
+        case .expert: return true
+        case .attention: return scope != .experts
+        case .lmHead: return scope == .all
+        case .embedding, .norm, .router: return false
+        }
     }
 
     /// The group of a row of k elements.
@@ -86,7 +104,7 @@ extension QuantizationConfig: Codable {
         }
         let modules = try c.decodeIfPresent(String.self, forKey: .modules) ?? Scope.experts.rawValue
         guard let scope = Scope(rawValue: modules) else {
-            throw ConfigurationError.unsupported(path: path, field: field(.modules), reason: "modules '\(modules)' (experts or linear)")
+            throw ConfigurationError.unsupported(path: path, field: field(.modules), reason: "modules '\(modules)' (experts, linear or all)")
         }
         for (key, expected) in [(CodingKeys.scaleSuffix, Self.scaleSuffix), (.minimumSuffix, Self.minimumSuffix)] {
             if let suffix = try c.decodeIfPresent(String.self, forKey: key), suffix != expected {

@@ -25,8 +25,8 @@ struct QuantizeCommand: ParsableCommand {
     var groupSize: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "experts: MoE expert weights only (router, attention, norms, embedding and LM head keep their precision); linear: also the attention projections.",
-        valueName: "experts|linear"))
+        "experts: MoE expert weights only (router, attention, norms, embedding and LM head keep their precision); linear: also the attention projections; all: also the LM head (unless tied to the embedding).",
+        valueName: "experts|linear|all"))
     var scope: String = QuantizationConfig.Scope.experts.rawValue
 
     @Option(name: .long, help: ArgumentHelp(
@@ -40,7 +40,7 @@ struct QuantizeCommand: ParsableCommand {
             throw ValidationError("--type must be int8 or q4, got '\(type)'")
         }
         guard QuantizationConfig.Scope(rawValue: scope) != nil else {
-            throw ValidationError("--scope must be experts or linear, got '\(scope)'")
+            throw ValidationError("--scope must be experts, linear or all, got '\(scope)'")
         }
         guard WeightQuantizer.Int4Offset(rawValue: q4Offset) != nil else {
             throw ValidationError("--q4-offset must be min or symmetric, got '\(q4Offset)'")

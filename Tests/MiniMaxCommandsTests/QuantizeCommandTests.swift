@@ -26,8 +26,8 @@ final class QuantizeCommandTests: XCTestCase {
 
     func testQuantizedModelsLoadAndInspectClean() throws {
         let model = makeModel()
-        for (type, extra) in [("int8", [String]()), ("q4", ["--group-size", "64", "--scope", "linear"])] {
-            let out = dir.appendingPathComponent(type)
+        for (type, extra) in [("int8", [String]()), ("q4", ["--group-size", "64", "--scope", "linear"]), ("int8", ["--scope", "all"])] {
+            let out = dir.appendingPathComponent(([type] + extra).joined(separator: "_"))
             XCTAssertEqual(run(["quantize", "--model", model.path, "--out", out.path, "--type", type] + extra).code, 0, type)
             let configuration = try Configuration.load(directory: out)
             XCTAssertEqual(configuration.quantization?.scheme.rawValue, type)
@@ -36,7 +36,7 @@ final class QuantizeCommandTests: XCTestCase {
             XCTAssertTrue(text.contains("unused tensors      0"), text)
             XCTAssertTrue(text.contains("wrong shapes/dtypes 0"), text)
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("tokenizer.json").path), "tokenizer copied")
-            let logits = dir.appendingPathComponent("\(type).npy")
+            let logits = dir.appendingPathComponent("\(out.lastPathComponent).npy")
             XCTAssertEqual(run(["logits", "--model", out.path, "--ids", "1,2,3", "--out", logits.path]).code, 0)
             XCTAssertEqual(try NumPyFile.read(logits).shape, [3, configuration.vocabularySize])
         }
@@ -49,7 +49,7 @@ final class QuantizeCommandTests: XCTestCase {
             (["quantize", "--model", model.path, "--out", out, "--type", "int4"], "--type"),
             (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--group-size", "48"], "--group-size"),
             (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--group-size", "0"], "--group-size"),
-            (["quantize", "--model", model.path, "--out", out, "--type", "int8", "--scope", "all"], "--scope"),
+            (["quantize", "--model", model.path, "--out", out, "--type", "int8", "--scope", "everything"], "--scope"),
             (["quantize", "--model", model.path, "--out", model.path, "--type", "int8"], "already exists"),
             (["quantize", "--model", dir.appendingPathComponent("nowhere").path, "--out", out, "--type", "int8"], "nowhere"),
         ]

@@ -41,11 +41,14 @@ final class QuantizedCheckpointTests: XCTestCase {
 
     func testRoundTripStaysWithinTheBoundAndLeavesTheRestAlone() throws {
         for (scheme, scope, group) in [(QuantizationConfig.Scheme.int8, QuantizationConfig.Scope.experts, nil as Int?),
-                                       (.int8, .linear, 32), (.q4, .experts, 32), (.q4, .linear, 64)] {
+                                       (.int8, .linear, 32), (.q4, .experts, 32), (.q4, .linear, 64), (.int8, .all, nil),
+                                       (.q4, .all, 32)] {
             let (original, out) = try quantized(scheme, scope: scope, group: group)
             let (_, before) = try weights(original)
             let (c, after) = try weights(out)
             XCTAssertEqual(c.quantization?.scheme, scheme)
+            XCTAssertEqual(after[TensorNames.lmHead]!.dtype, scope == .all ? scheme.dtype : .bfloat16, "\(scheme) \(scope): lm_head")
+            XCTAssertEqual(after[TensorNames.embedding]!.dtype, .bfloat16, "\(scheme) \(scope): the embedding keeps its precision")
             for p in ParameterTree(c).parameters {
                 let a = before[p.name]!, b = after[p.name]!
                 XCTAssertEqual(b.shape, p.shape, p.name)
@@ -70,7 +73,7 @@ final class QuantizedCheckpointTests: XCTestCase {
     func testQuantizedModelEqualsItsDequantizedTwin() throws {
         let ids = [3, 14, 15, 9, 26, 5, 35]
         for scheme in QuantizationConfig.Scheme.allCases {
-            let (original, out) = try quantized(scheme, scope: .linear)
+            let (original, out) = try quantized(scheme, scope: .all)
             let model = try MiniMaxModel.load(directory: out)
             var oneCache = model.makeCache(), stepCache = model.makeCache()
             let onePass = try model.forward(ids, cache: &oneCache)
