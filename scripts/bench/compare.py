@@ -24,8 +24,8 @@ What it does, each step skipped when its output is already there:
      after P1, decode after P2), the ratios ours / each peer, and our streaming-read bandwidth and
      decode bandwidth fraction; --json-out writes everything, raw outputs included.
 Quantized rows (--dtypes int8,q4, off by default): ours are `minimax quantize --type int8` (per-row
-scales) and `--type q4` (groups of 32, scale + min) of bench-small-bf16's experts, made once in
-bench-models/; llama.cpp's are Q8_0 and Q4_K_M of its bf16 GGUF (llama-quantize), run with
+scales) and `--type q4` (groups of 32, scale + min) of bench-small-bf16 with --quant-scope (default
+all: experts, attention and LM head, as llama.cpp quantizes every matrix), made once in bench-models/; llama.cpp's are Q8_0 and Q4_K_M of its bf16 GGUF (llama-quantize), run with
 `--repack 0` (b11434's AMX repacking dies with SIGILL on some Xeons). transformers has no CPU
 int8/4-bit path here and is skipped for them. The report names the CPU features `minimax`
 detected and the kernel path it ran (`MINIMAX_KERNEL` forces one).
@@ -60,12 +60,13 @@ DTYPES = {"f32": ("bench-small", "float32"), "bf16": ("bench-small-bf16", "bfloa
 QUANTIZED = {"int8": "Q8_0", "q4": "Q4_K_M"}  # our type -> the llama.cpp type it is compared with
 
 
-def ensure_quantized_model(binary, model_dir, qtype):
-    """model_dir quantized by `minimax quantize --type qtype` (experts), made once beside it."""
-    out = os.path.normpath(model_dir) + f"-{qtype}"
+def ensure_quantized_model(binary, model_dir, qtype, scope):
+    """model_dir quantized by `minimax quantize --type qtype --scope scope`, made once beside it
+    (experts-only copies keep their old name, model_dir-qtype)."""
+    out = os.path.normpath(model_dir) + f"-{qtype}" + ("" if scope == "experts" else f"-{scope}")
     if not os.path.isfile(os.path.join(out, "config.json")):
-        log(f"minimax quantize --type {qtype} -> {out}")
-        rc = subprocess.call([binary, "quantize", "--model", model_dir, "--out", out, "--type", qtype])
+        log(f"minimax quantize --type {qtype} --scope {scope} -> {out}")
+        rc = subprocess.call([binary, "quantize", "--model", model_dir, "--out", out, "--type", qtype, "--scope", scope])
         if rc != 0:
             raise RuntimeError(f"minimax quantize --type {qtype} exited {rc}")
     return out
@@ -390,9 +391,12 @@ def report_text(results, cfg):
     lines.append("models: bench-small (random weights, ~0.4B params, 8 layers: 7 lightning + 1 softmax, "
                  "8 experts top-2) float32 and bfloat16, the same checkpoint for every engine")
     if any(d in QUANTIZED for d in cfg.dtypes):
+        covered = {"experts": "experts", "linear": "experts and attention projections",
+                   "all": "experts, attention projections and LM head"}[cfg.quant_scope]
         lines.append("quantized rows: minimax int8 / q4 = `minimax quantize --type int8` (one scale per row) / "
-                     "`--type q4` (groups of 32, scale + min) of bench-small-bf16's experts; llama.cpp Q8_0 / "
-                     "Q4_K_M = llama-quantize of its bf16 GGUF, run with --repack 0")
+                     f"`--type q4` (groups of 32, scale + min) with --scope {cfg.quant_scope} ({covered} of "
+                     "bench-small-bf16); llama.cpp Q8_0 / Q4_K_M = llama-quantize of its bf16 GGUF (every "
+                     "matrix, the output one included), run with --repack 0")
     kernels = next((r.get("rounds", [{}])[0] for e in OURS for r in results["runs"].get(e, {}).values()
                     if r.get("status") == "ok"), {})
     if kernels.get("cpu_features"):
@@ -500,6 +504,9 @@ def main():
     p.add_argument("--quick", action="store_true", help="small prompts (64, 256) and 16 decode tokens: a smoke run")
     p.add_argument("--engines", default=",".join(ENGINES), help="subset of " + ",".join(ENGINES))
     p.add_argument("--dtypes", default="f32,bf16", help="subset of f32,bf16")
+    p.add_argument("--quant-scope", choices=["experts", "linear", "all"], default="all",
+                   help="what `minimax quantize --scope` covers in our int8/q4 rows (default all: every matrix "
+                        "but the embedding, as llama.cpp's Q8_0/Q4_K_M)")
     p.add_argument("--prompt-tokens", help="two prompt lengths P1,P2 (default 512,4096; --quick 64,256)")
     p.add_argument("--decode-tokens", type=int, help="tokens decoded after each prompt (default 128; --quick 16)")
     p.add_argument("--repetitions", type=int,
@@ -584,7 +591,8 @@ def main():
                 results["minimax_version"] = minimax_version(binary)
                 for dtype in dtypes:
                     if dtype in QUANTIZED:
-                        model_dirs[dtype] = ensure_quantized_model(binary, model_dirs["bf16" if "bf16" in model_dirs else dtype], dtype)
+                        model_dirs[dtype] = ensure_quantized_model(
+                            binary, model_dirs["bf16" if "bf16" in model_dirs else dtype], dtype, cfg.quant_scope)
                     runners[(engine, dtype)] = (lambda d=dtype, b=binary, p=precision: bench_minimax(b, model_dirs[d], cfg, p))
             except Exception as e:  # noqa: BLE001
                 for dtype in dtypes:

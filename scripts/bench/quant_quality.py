@@ -13,7 +13,9 @@ Steps, each skipped when its output is already in --work:
   1. text: the repository's Markdown (README.md, docs/*.md), tokenized by `minimax tokenize`,
      repeated if short, cut into --positions / --context sequences of --context tokens;
   2. `minimax quantize` of --model for each variant (int8: one scale per row; int8-g32: a scale per
-     32; q4: groups of 32 with scale and min; q4-symmetric: groups of 32, levels -8..7 about zero);
+     32; q4: groups of 32 with scale and min; q4-symmetric: groups of 32, levels -8..7 about zero;
+     these four quantize the experts; int8-all / q4-all: every matrix but the embedding, LM head
+     included, which is what llama.cpp's Q8_0 / Q4_K_M quantize);
   3. `minimax logits` of every sequence for the reference and each variant (one forward pass each);
   4. KL and top-1 agreement per variant, in float64 from the float32 logits;
   5. llama.cpp (optional): llama-quantize the --gguf to Q8_0 and Q4_K_M, then llama-perplexity
@@ -39,6 +41,8 @@ VARIANTS = {
     "int8-g32": ["--type", "int8", "--group-size", "32"],
     "q4": ["--type", "q4"],
     "q4-symmetric": ["--type", "q4", "--q4-offset", "symmetric"],
+    "int8-all": ["--type", "int8", "--scope", "all"],
+    "q4-all": ["--type", "q4", "--scope", "all"],
 }
 LLAMA_TYPES = ["Q8_0", "Q4_K_M"]
 
