@@ -25,6 +25,7 @@ compare rows with each other, on the same model. Needs numpy (the reference venv
 """
 import argparse
 import glob
+import hashlib
 import json
 import os
 import re
@@ -82,6 +83,10 @@ def token_ids(binary, model, text, needed):
 
 
 def logits(binary, model, ids, out, threads):
+    """The logits of ids, cached in out under a name that holds a hash of the ids (so a changed text
+    never reuses another text's logits)."""
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
+    out = out[:-len(".npy")] + f"-{digest}.npy"
     if not os.path.isfile(out):
         run([binary, "logits", "--model", model, "--ids", ",".join(map(str, ids)), "--out", out, "--threads", str(threads)])
     return np.load(out).astype(np.float64)
