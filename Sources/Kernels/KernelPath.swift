@@ -10,8 +10,9 @@ import Foundation
 ///   Swift SIMD, compiled for the build's `-target-cpu`) on every path;
 /// - int8/q4 matrix-vector: hand-written AVX-512 from `avx512` up, the portable C kernel below;
 /// - `--precision bf16` tiled products: `vdpbf16ps` from `bf16` up when the CPU has AVX512_BF16;
-/// - `vnni` and `amx` are dispatch slots: no VNNI or AMX tile kernel exists yet, so they run the
-///   best kernels of the tiers below.
+/// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` from `vnni` up
+///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), the portable C twin below;
+/// - `amx` is a dispatch slot: no AMX tile kernel exists yet, so it runs the best kernels below it.
 public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
     case portable, avx2, avx512, bf16, vnni, amx
 
@@ -78,6 +79,12 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// The int8/q4 matrix-vector kernels run their AVX-512 version.
     public var usesAVX512QuantizedKernels: Bool { self >= .avx512 && Self.avx512.isAvailable() }
 
+    /// The int8-activation products run their AVX-512 VNNI kernel (`vpdpbusd` on zmm registers;
+    /// the `vnni` path alone can also mean AVX-VNNI without AVX-512, which runs the portable twin).
+    public var usesVNNIKernels: Bool {
+        self >= .vnni && CPUFeatures.detected.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI))
+    }
+
     /// `--precision bf16` products run on `vdpbf16ps`.
     public var usesBFloat16Dot: Bool { self >= .bf16 && Self.bf16.isAvailable() }
 
@@ -89,6 +96,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
             "  --precision bf16 tiled: \(usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
-        ] + (self >= .vnni ? ["  \(self): no \(self) kernel yet; the tiers below run"] : [])
+            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")",
+        ] + (self >= .amx ? ["  amx: no AMX tile kernel yet; the tiers below run"] : [])
     }
 }

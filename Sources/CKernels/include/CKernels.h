@@ -132,3 +132,61 @@ void minimax_dequantize_q4(
     const uint8_t *codes, const uint16_t *scales, const uint16_t *mins, long group, long k, long first, long count,
     float *out);
 #endif
+
+#ifndef MINIMAX_CKERNELS_Q8_ACTIVATIONS
+#define MINIMAX_CKERNELS_Q8_ACTIVATIONS
+/// Activations quantized to int8 for the integer products with int8 and q4 weights (llama.cpp's
+/// Q8_0 / Q8_1 activation scheme). Each row of k fp32 values is cut into blocks of 32 (the last
+/// one zero-padded): d = max|x| / 127 (0 for a zero block), a = roundeven(x / d) clamped to
+/// −127…127 (0 where d is 0), and the block's sum Σx in fp32 (x_j + x_{j+16} for j < 16, then
+/// halving 8 + 4 + 2 + 1) for the q4 minimum term.
+///
+/// A quantized row takes `minimax_q8_activation_row_bytes(k)` bytes (64-byte aligned when the
+/// buffer is): S = ⌈k / 512⌉ spans of 16 blocks, stored as
+///   codes [S · 512] bytes, then d [S · 16] fp32, then Σx [S · 16] fp32 (0 past the last block).
+/// The codes' order and encoding depend on the weights they meet:
+///   MINIMAX_Q8_LAYOUT_INT8: natural order, each code stored as the unsigned byte a + 128 (the
+///     unsigned operand of `vpdpbusd`; padding is 128, i.e. a = 0);
+///   MINIMAX_Q8_LAYOUT_Q4: signed codes, each chunk of 128 elements (4 blocks) holds first the 64
+///     partners of the q4 bytes' low nibbles, then the 64 partners of their high nibbles: for
+///     block q < 4 of the chunk, position 16q + j holds element j and position 64 + 16q + j element
+///     j + 16 (the q4 weight layout's pairing); the row's last partial block pairs like the weights'
+///     (position 16q + j: element 2j, 64 + 16q + j: element 2j + 1). Padding is 0.
+#define MINIMAX_Q8_BLOCK 32
+#define MINIMAX_Q8_SPAN 512
+enum { MINIMAX_Q8_LAYOUT_INT8 = 0, MINIMAX_Q8_LAYOUT_Q4 = 1 };
+
+/// Bytes of one quantized activation row of k elements: ⌈k / 512⌉ · 640.
+long minimax_q8_activation_row_bytes(long k);
+
+/// Quantizes rows of x [rows, x_stride ≥ k] into dst (rows of `minimax_q8_activation_row_bytes(k)`).
+void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, long k, int layout, uint8_t *dst);
+
+/// out[t·out_stride + r] ≈ Σ_i x[t, i] · w[r, i] from quantized activations (t < act_rows, laid out
+/// for the weights' dtype) and the quantized weights of CKernels' quantized section (group: a
+/// multiple of 32, or ≥ k). The integer dot of each block is exact; the float arithmetic depends on
+/// k and the group only, never on act_rows, and the `_portable` twin and the `_vnni` kernel do the
+/// same operations in the same order, so their results are equal bit for bit:
+///   per span p, ds = d[p] · s[p] lane by lane, s[p][j] the scale of block 16p + j's group (0 past
+///   the last block; int8 weights with one group per row skip this product: ds = d[p]);
+///   per chunk c (64 elements for int8 weights — 16 lanes of 4, two blocks; 128 for q4 — lanes of
+///   4 low and 4 high partners, four blocks), in k order: acc[c mod 2] = fma(float(isum_c), ds of
+///   each lane's block, acc[c mod 2]), isum_c the lanes' exact integer dots; chunks starting at or
+///   past k are skipped;
+///   q4 only, per span: macc = fma(m[p], Σx[p], macc), m[p][j] the minimum of block 16p + j's group;
+///   out = reduce(acc[0] + acc[1]) (· the row's scale for int8 weights with one group per row)
+///   (+ reduce(macc) for q4), reduce being halving 8 + 4 + 2 + 1.
+/// `_vnni` needs AVX512F/BW/VL and AVX512_VNNI (it traps elsewhere).
+void minimax_q8act_matvec_rows_int8_portable(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
+    float *out, long out_stride);
+void minimax_q8act_matvec_rows_int8_vnni(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
+    float *out, long out_stride);
+void minimax_q8act_matvec_rows_q4_portable(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long rows, float *out, long out_stride);
+void minimax_q8act_matvec_rows_q4_vnni(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long rows, float *out, long out_stride);
+#endif

@@ -1,0 +1,63 @@
+#include "CKernels.h"
+#include "q8_activations.h"
+#include "vector.h"
+
+// Activation quantization for the int8-activation products (scheme and layout in CKernels.h).
+// One implementation for every kernel path: clang vector extensions, exact IEEE operations
+// (division, round-to-nearest-even, adds in a fixed order), so the codes do not depend on the target.
+
+typedef int32_t i32x16 __attribute__((vector_size(64)));
+
+long minimax_q8_activation_row_bytes(long k) { return q8_spans(k) * (MINIMAX_Q8_SPAN + 2 * 16 * sizeof(float)); }
+
+/// Codes of one block of 32 values (zero-padded), its scale and its sum.
+static void quantize_block(const float v[32], int8_t a[32], float *scale, float *sum) {
+    const f32x16 lo = load_f32(v), hi = load_f32(v + 16);
+    const f32x16 magnitude = __builtin_elementwise_max(__builtin_elementwise_abs(lo), __builtin_elementwise_abs(hi));
+    float amax = 0;
+    for (int j = 0; j < 16; j++) amax = amax > magnitude[j] ? amax : magnitude[j];
+    const float d = amax / 127.0f;
+    *scale = d;
+    *sum = reduce(lo + hi);
+    if (d == 0) {
+        memset(a, 0, 32);
+        return;
+    }
+    const f32x16 limit = {127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127};
+    const f32x16 qlo = __builtin_elementwise_min(__builtin_elementwise_max(__builtin_elementwise_roundeven(lo / d), -limit), limit);
+    const f32x16 qhi = __builtin_elementwise_min(__builtin_elementwise_max(__builtin_elementwise_roundeven(hi / d), -limit), limit);
+    const i32x16 ilo = __builtin_convertvector(qlo, i32x16), ihi = __builtin_convertvector(qhi, i32x16);
+    for (int j = 0; j < 16; j++) {
+        a[j] = (int8_t)ilo[j];
+        a[j + 16] = (int8_t)ihi[j];
+    }
+}
+
+void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, long k, int layout, uint8_t *dst) {
+    const long spans = q8_spans(k), blocks = q8_blocks(k), row_bytes = minimax_q8_activation_row_bytes(k);
+    for (long t = 0; t < rows; t++) {
+        const float *xr = x + t * x_stride;
+        uint8_t *codes = dst + t * row_bytes;
+        float *scales = (float *)(void *)(codes + spans * MINIMAX_Q8_SPAN), *sums = scales + spans * 16;
+        memset(codes, layout == MINIMAX_Q8_LAYOUT_INT8 ? 128 : 0, spans * MINIMAX_Q8_SPAN);
+        memset(scales, 0, 2 * spans * 16 * sizeof(float));
+        for (long b = 0; b < blocks; b++) {
+            const long first = b * MINIMAX_Q8_BLOCK, count = k - first < 32 ? k - first : 32;
+            float v[32] = {0};
+            int8_t a[32];
+            memcpy(v, xr + first, count * sizeof(float));
+            quantize_block(v, a, scales + b, sums + b);
+            if (layout == MINIMAX_Q8_LAYOUT_INT8) {
+                for (int j = 0; j < 32; j++) codes[first + j] = (uint8_t)(a[j] + 128);
+                continue;
+            }
+            // q4 order: the block's low-nibble partners at 16q, its high-nibble partners at 64 + 16q
+            // of its chunk of 128 (a partial block pairs consecutive elements, as the weights do).
+            uint8_t *low = codes + (b / 4) * 128 + 16 * (b % 4), *high = low + 64;
+            for (int j = 0; j < 16; j++) {
+                low[j] = (uint8_t)(count == 32 ? a[j] : a[2 * j]);
+                high[j] = (uint8_t)(count == 32 ? a[j + 16] : a[2 * j + 1]);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import CKernels
+import Tensors
+
+/// The products of int8-quantized activations (`QuantizedActivations`) with int8 and q4 weights:
+/// exact integer dot products per block of 32, combined in fp32 in an order fixed by k and the
+/// group size (CKernels.h, `minimax_q8act_matvec_rows_*`). Two versions, bit for bit equal: the VNNI
+/// kernel (`vpdpbusd`, `KernelPath.usesVNNIKernels`) and its portable C twin; the Swift reference is
+/// `NaiveKernels.matmulQuantizedActivations`.
+extension QuantizedMatVec {
+    /// out[t · outStride + r] for t < activations.rows and r in `outputs` (weight rows), from the
+    /// activations and W [N, K] (`int8` or `int4`, the activations' layout made for its dtype).
+    /// Allocation-free; `outputs` lets callers split the rows across threads.
+    public static func multiply(
+        _ activations: QuantizedActivations, weight: TensorView, outputs: Range<Int>? = nil,
+        into out: UnsafeMutablePointer<Float>, outStride: Int? = nil, path: KernelPath = .selected
+    ) {
+        precondition(weight.shape.count == 2 && weight.dtype.isQuantized, "QuantizedMatVec: 2-D int8/int4 weight, got \(weight.dtype) \(weight.shape)")
+        let n = weight.shape[0], k = weight.shape[1], range = outputs ?? 0..<n
+        precondition(activations.k == k, "QuantizedMatVec: activations of \(activations.k), weight rows of \(k)")
+        precondition(activations.layout == QuantizedActivations.Layout(for: weight.dtype), "QuantizedMatVec: activations laid out for \(activations.layout), weight \(weight.dtype)")
+        precondition(range.lowerBound >= 0 && range.upperBound <= n, "QuantizedMatVec: outputs \(range) of \(n)")
+        precondition(path.isAvailable(), "QuantizedMatVec: this CPU cannot run the \(path) path")
+        guard !range.isEmpty, activations.rows > 0 else { return }
+        let q = weight.quantization!, groups = q.groups(k: k), first = range.lowerBound
+        let act = UnsafePointer(activations.base.assumingMemoryBound(to: UInt8.self))
+        let scales = q.scales + first * groups, vnni = path.usesVNNIKernels
+        let codes = weight.base + first * weight.dtype.rowBytes(k), o = out + first, stride = outStride ?? n
+        if weight.dtype == .int8 {
+            let c = codes.assumingMemoryBound(to: Int8.self)
+            if vnni {
+                minimax_q8act_matvec_rows_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            } else {
+                minimax_q8act_matvec_rows_int8_portable(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            }
+        } else {
+            let c = codes.assumingMemoryBound(to: UInt8.self), minimums = q.minimums! + first * groups
+            if vnni {
+                minimax_q8act_matvec_rows_q4_vnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
+            } else {
+                minimax_q8act_matvec_rows_q4_portable(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
+            }
+        }
+    }
+}
