@@ -43,6 +43,7 @@ struct KernelBenchCommand: ParsableCommand {
                 let seconds = best { _ = MatMul.multiply(x, w) }
                 print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
                 if dtype == .bfloat16 { benchBFloat16Dot(x, w) }
+                if dtype.isQuantized { benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)") }
             }
             let k = 4096, n = 8192
             let w = TensorView.owned((0..<(n * k)).map { Float($0 % 7) * 0.01 }, shape: [n, k], dtype: dtype)
@@ -50,6 +51,7 @@ struct KernelBenchCommand: ParsableCommand {
             _ = MatMul.multiply(x, w)
             let seconds = best { _ = MatMul.multiply(x, w) }
             print(String(format: "%@ matvec K=%d N=%d: %.1f GB/s of weights (scales included)", dtype.rawValue, k, n, Double(w.byteCount) / seconds / 1e9))
+            if dtype.isQuantized { benchInt8Activations(x, w, shape: "matvec K=\(k) N=\(n)") }
         }
     }
 
@@ -71,6 +73,35 @@ struct KernelBenchCommand: ParsableCommand {
             }
         }
         print(String(format: "%@: %.1f GFLOP/s", label, 2.0 * Double(t * k * n) / seconds / 1e9))
+    }
+
+    /// The product with activations quantized to int8 per block of 32 (`QuantizedActivations`,
+    /// quantized inside the timed call) on the same shape, rows split across the threads: GB/s of
+    /// weights for one token, GFLOP/s (two per multiply-add) for many.
+    func benchInt8Activations(_ x: Matrix, _ w: TensorView, shape: String) {
+        let (t, k, n) = (x.rows, x.cols, w.shape[0])
+        let path = KernelPath.selected, kernel = path.usesVNNIKernels ? "vnni" : "portable"
+        let activations = QuantizedActivations(reservingRows: t, k: k)
+        var out = [Float](repeating: 0, count: t * n)
+        let seconds = x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
+                let run = {
+                    activations.quantize(xBase, rows: t, k: k, layout: .init(for: w.dtype))
+                    Parallel.forEachRange(n, grain: 16) { range in
+                        QuantizedMatVec.multiply(activations, weight: w, outputs: range, into: outBase, path: path)
+                    }
+                }
+                run()
+                return best(run)
+            }
+        }
+        let label = "\(w.dtype.rawValue) × int8 activations (\(kernel)) \(shape)"
+        if t == 1 {
+            print(String(format: "%@: %.1f GB/s of weights (scales included)", label, Double(w.byteCount) / seconds / 1e9))
+        } else {
+            print(String(format: "%@: %.1f GFLOP/s", label, 2.0 * Double(t * k * n) / seconds / 1e9))
+        }
     }
 
     func best(_ body: () -> Void) -> Double {
