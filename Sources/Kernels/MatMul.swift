@@ -9,7 +9,9 @@ import Tensors
 /// - **tiled** (the rest): `PackedMatMul`, a register-blocked kernel over packed panels (prefill).
 /// Under `precision: .bfloat16`, products with bf16 weights round the activations to bf16 first
 /// and tiled rows run on the `vdpbf16ps` kernel. Quantized weights (int8 / int4 codes) are
-/// dequantized in registers row-wise (`QuantizedMatVec`) and into the fp32 panels when tiled.
+/// dequantized in registers row-wise (`QuantizedMatVec`) and into the fp32 panels when tiled; under
+/// `precision: .int8` they meet int8-quantized activations instead, every row on the integer kernel
+/// (`QuantizedActivationProduct`).
 public enum MatMul {
     /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
@@ -35,7 +37,11 @@ public enum MatMul {
         precondition(singleRows >= 0 && singleRows <= rows, "MatMul: singleRows \(singleRows) of \(rows)")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
-        let roundsActivations = precision == .bfloat16 && weight.dtype == .bfloat16
+        if precision == .int8 && weight.dtype.isQuantized {
+            QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+            return
+        }
+        let roundsActivations = precision.roundsBFloat16Activations && weight.dtype == .bfloat16
         if singleRows > 0 {
             if roundsActivations {
                 // rounded: [singleRows, K]

@@ -1,4 +1,5 @@
-/// How a matrix product with bf16 weights treats its fp32 activations.
+/// How a matrix product with bf16 or quantized weights treats its fp32 activations (fp32 weights
+/// always see exact ones).
 public enum MatMulPrecision: String, Sendable, CaseIterable {
     /// Activations stay fp32 and the weights are widened: the fp32 reference's result to ~1e-6.
     /// The default everywhere.
@@ -8,4 +9,13 @@ public enum MatMulPrecision: String, Sendable, CaseIterable {
     /// use for bf16 models. About twice the arithmetic rate in prefill; logits move by ~5e-3
     /// relative (4.8e-3 and 6.4e-3 on the bf16 parity checkpoints). fp32 weights are unaffected.
     case bfloat16 = "bf16"
+    /// For models with int8 / q4 weights (`minimax quantize`): activations quantized to int8 per
+    /// block of 32 (a scale max|x|/127 each) and multiplied with exact integer dot products
+    /// (`vpdpbusd` on AVX512-VNNI, a portable twin elsewhere), llama.cpp's Q8 activation scheme;
+    /// products with bf16 weights as under `bfloat16`. Under `exact` and `bfloat16` quantized weights
+    /// meet fp32 activations, dequantized in registers.
+    case int8
+
+    /// Whether products with bf16 weights round the activations to bf16.
+    public var roundsBFloat16Activations: Bool { self != .exact }
 }

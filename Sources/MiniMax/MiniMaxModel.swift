@@ -186,7 +186,10 @@ public final class MiniMaxModel: @unchecked Sendable {
                               eps: configuration.rmsNormEpsilon, into: normalized + i * width)
             }
             let computed = inPlace ? logits : normalized + count * width
-            MatMul.multiply(normalized, rows: count, singleRows: layout.headSingleRows, weight: weights.lmHead, into: computed)
+            // A bf16 head stays exact under every precision (the last product before the logits,
+            // bandwidth-bound in decode); a quantized one (`--scope all`) follows `precision`.
+            MatMul.multiply(normalized, rows: count, singleRows: layout.headSingleRows, weight: weights.lmHead, into: computed,
+                            precision: weights.lmHead.dtype.isQuantized ? precision : .exact)
             if !inPlace {
                 for (i, destination) in layout.headDestinations.enumerated() {
                     (logits + destination * vocabulary).update(from: computed + i * vocabulary, count: vocabulary)

@@ -62,8 +62,8 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Activations in products with bf16 weights: exact (fp32, the default) or bf16 (rounded, on the CPU's bf16 dot-product instructions; about 2x prefill on AMD Zen 4/5, no faster on Intel Xeons; logits change by ~5e-3 relative).",
-        valueName: "exact|bf16"))
+        "Activations in products with bf16 weights: exact (fp32, the default) or bf16 (rounded, on the CPU's bf16 dot-product instructions; about 2x prefill on AMD Zen 4/5, no faster on Intel Xeons; logits change by ~5e-3 relative); int8: also int8 activations (blocks of 32) on integer dot products (VNNI) in products with int8/q4 weights (`minimax quantize`).",
+        valueName: "exact|bf16|int8"))
     var precision: MatMulPrecision = .exact
 
     /// `--model`, or the bundled model when it is not given (`validate` has checked that one exists).

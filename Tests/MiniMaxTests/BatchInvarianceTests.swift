@@ -94,16 +94,19 @@ final class BatchInvarianceTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         Parallel.threadCount = 2
-        // Plain fp32 and bf16 weights, and bf16 weights quantized (int8 and q4, experts and attention).
+        // Plain fp32 and bf16 weights, and bf16 weights quantized (int8 and q4: experts, attention and
+        // LM head); each with exact activations, bf16 weights also with bf16 ones, quantized weights
+        // also with int8 ones.
         for (dtype, scheme) in [(DType.float32, nil), (.bfloat16, nil), (.bfloat16, .int8), (.bfloat16, .q4)] as [(DType, QuantizationConfig.Scheme?)] {
-            for precision in MatMulPrecision.allCases where (dtype == .bfloat16 && scheme == nil) || precision == .exact {
+            for precision in MatMulPrecision.allCases
+            where precision == .exact || (precision == .bfloat16 && dtype == .bfloat16 && scheme == nil) || (precision == .int8 && scheme != nil) {
                 let dir = try TestSupport.temporaryDirectory()
                 defer { try? FileManager.default.removeItem(at: dir) }
                 try RandomCheckpoint.write(Self.config, to: dir.appendingPathComponent("plain"), dtype: dtype)
                 var modelDirectory = dir.appendingPathComponent("plain")
                 if let scheme {
                     modelDirectory = dir.appendingPathComponent(scheme.rawValue)
-                    let q = QuantizationConfig(scheme: scheme, groupSize: scheme == .q4 ? 32 : nil, scope: .linear)
+                    let q = QuantizationConfig(scheme: scheme, groupSize: scheme == .q4 ? 32 : nil, scope: .all)
                     _ = try CheckpointQuantizer.quantize(model: dir.appendingPathComponent("plain"), out: modelDirectory, quantization: q)
                 }
                 let model = try MiniMaxModel.load(directory: modelDirectory, precision: precision)

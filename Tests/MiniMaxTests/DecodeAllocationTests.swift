@@ -23,11 +23,16 @@ final class DecodeAllocationTests: XCTestCase {
         }
         let savedThreads = Parallel.threadCount
         defer { Parallel.threadCount = savedThreads }
-        let quantizations: [QuantizationConfig?] = [
-            nil, nil, nil, QuantizationConfig(scheme: .int8, groupSize: nil, scope: .linear),
-            QuantizationConfig(scheme: .q4, groupSize: 32, scope: .linear),
+        let int8 = QuantizationConfig(scheme: .int8, groupSize: nil, scope: .linear)
+        let q4 = QuantizationConfig(scheme: .q4, groupSize: 32, scope: .linear)
+        let cases: [(DType, Int, QuantizationConfig?, MatMulPrecision)] = [
+            (.float32, 2, nil, .exact), (.bfloat16, 2, nil, .exact), (.float32, 1, nil, .exact), (.bfloat16, 2, int8, .exact),
+            (.bfloat16, 2, q4, .exact),
+            // int8 activations on the integer kernels, LM head included.
+            (.bfloat16, 2, QuantizationConfig(scheme: .int8, groupSize: nil, scope: .all), .int8),
+            (.bfloat16, 2, QuantizationConfig(scheme: .q4, groupSize: 32, scope: .all), .int8),
         ]
-        for ((dtype, threads), quantization) in zip([(DType.float32, 2), (.bfloat16, 2), (.float32, 1), (.bfloat16, 2), (.bfloat16, 2)], quantizations) {
+        for (dtype, threads, quantization, precision) in cases {
             Parallel.threadCount = threads
             let dir = try TestSupport.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
@@ -38,7 +43,7 @@ final class DecodeAllocationTests: XCTestCase {
                 _ = try CheckpointQuantizer.quantize(model: dir.appendingPathComponent("plain"), out: modelDirectory, quantization: quantization)
                 c = try Configuration.load(directory: modelDirectory)
             }
-            let model = try MiniMaxModel.load(directory: modelDirectory)
+            let model = try MiniMaxModel.load(directory: modelDirectory, precision: precision)
             var cache = model.makeCache()
             var logits = [Float](repeating: 0, count: c.vocabularySize)
             var allocations = -1
@@ -62,7 +67,7 @@ final class DecodeAllocationTests: XCTestCase {
                     allocations = minimax_allocation_counting_stop()
                 }
             }
-            XCTAssertEqual(allocations, 0, "\(dtype) \(quantization?.scheme.rawValue ?? ""), \(threads) threads: heap allocations in 20 decode steps (in each of 3 windows)")
+            XCTAssertEqual(allocations, 0, "\(dtype) \(quantization?.scheme.rawValue ?? "") \(precision), \(threads) threads: heap allocations in 20 decode steps (in each of 3 windows)")
             XCTAssertGreaterThanOrEqual(cache.position, 27)
         }
     }

@@ -96,6 +96,40 @@ final class QuantizedCheckpointTests: XCTestCase {
         }
     }
 
+    /// `precision: .int8` multiplies int8-quantized activations on the integer kernels: its logits
+    /// differ from the fp32-activation ones (so the path ran) by about what 8-bit activations cost,
+    /// and decoding token by token stays as close to the one-pass logits. (Prefill and decode differ
+    /// in the last bits of the exact parts, attention above all, and an activation that lands on a
+    /// rounding boundary then takes the neighbouring code, so they are close, not bit-equal.) The
+    /// model: 256 wide, weights at half the usual random scale, so that these few-percent changes
+    /// are not amplified by a chaotic random network (the shared test model's weights are doubled).
+    func testInt8ActivationsStayCloseToExactActivations() throws {
+        let ids = [3, 14, 15, 9, 26, 5, 35]
+        let config = RandomCheckpoint.baseConfig.merging([
+            "hidden_size": 256, "intermediate_size": 128, "head_dim": 32, "num_attention_heads": 4, "num_key_value_heads": 2,
+        ]) { $1 }
+        let original = dir.appendingPathComponent("wide")
+        let c = try Configuration.decode(JSONSerialization.data(withJSONObject: config))
+        try RandomCheckpointWriter.write(c, to: original, dtype: .bfloat16, seed: 1, scale: 0.5)
+        for scheme in QuantizationConfig.Scheme.allCases {
+            let out = dir.appendingPathComponent("wide-\(scheme)")
+            _ = try CheckpointQuantizer.quantize(model: original, out: out, quantization: QuantizationConfig(
+                scheme: scheme, groupSize: scheme == .q4 ? 32 : nil, scope: .all))
+            let exactModel = try MiniMaxModel.load(directory: out)
+            var exactCache = exactModel.makeCache()
+            let exact = try exactModel.forward(ids, cache: &exactCache)
+            let model = try MiniMaxModel.load(directory: out, precision: .int8)
+            var oneCache = model.makeCache(), stepCache = model.makeCache()
+            let onePass = try model.forward(ids, cache: &oneCache)
+            var stepped: [Float] = []
+            for id in ids { stepped += try model.forward([id], cache: &stepCache).data }
+            XCTAssertLessThan(TestSupport.relativeError(stepped, onePass.data), 3e-2, "\(scheme) int8 activations: decode vs prefill")
+            let difference = TestSupport.relativeError(onePass.data, exact.data)
+            XCTAssertGreaterThan(difference, 1e-4, "\(scheme): int8 activations must change the logits (did the integer path run?)")
+            XCTAssertLessThan(difference, 3e-2, "\(scheme): int8 activations vs fp32 activations")
+        }
+    }
+
     /// A transformers save with fused expert tensors (`mlp.experts.gate_up_proj` [E, 2I, D],
     /// `down_proj` [E, D, I]) quantizes along the same rows as one tensor per expert, so both give
     /// the same codes and the same logits.

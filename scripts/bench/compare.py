@@ -18,6 +18,8 @@ What it does, each step skipped when its output is already there:
        minimax       minimax bench --prompt-tokens P1,P2 --decode-tokens D --context P2 --json
        minimax-bf16act  the same with --precision bf16 (bf16 checkpoint only: activations rounded to
                      bf16 on vdpbf16ps, the arithmetic the peers use for bf16)
+       minimax-int8act  the same with --precision int8 (int8 / q4 checkpoints only: activations
+                     quantized to int8 per block of 32 on VNNI, as llama.cpp does for Q8_0 / Q4_K)
      Every engine x dtype runs once per round (--repetitions rounds, default 3, --quick 1), so a
      slow drift of a shared machine's speed touches all rows alike; the table shows the medians;
   4. prints the machine, ONE table of absolute numbers (tokens/s: prefill P1, prefill P2, decode
@@ -51,10 +53,13 @@ sys.path.insert(0, HERE)
 import llamacpp  # noqa: E402
 import make_models  # noqa: E402
 
-ENGINES = ["llama.cpp", "transformers", "minimax", "minimax-bf16act"]
+ENGINES = ["llama.cpp", "transformers", "minimax", "minimax-bf16act", "minimax-int8act"]
 # minimax-bf16act: `minimax bench --precision bf16` (activations rounded to bf16 on the CPU's bf16
 # dot-product instructions, the arithmetic the peers use in bf16); bf16 checkpoint only.
-OURS = ["minimax", "minimax-bf16act"]
+# minimax-int8act: `minimax bench --precision int8` (activations quantized to int8 per block of 32
+# on integer dot products, llama.cpp's Q8 activation scheme); int8 / q4 checkpoints only.
+OURS = ["minimax", "minimax-bf16act", "minimax-int8act"]
+PRECISION = {"minimax": "exact", "minimax-bf16act": "bf16", "minimax-int8act": "int8"}
 DTYPES = {"f32": ("bench-small", "float32"), "bf16": ("bench-small-bf16", "bfloat16"),
           "int8": ("bench-small-bf16", "int8"), "q4": ("bench-small-bf16", "q4")}
 QUANTIZED = {"int8": "Q8_0", "q4": "Q4_K_M"}  # our type -> the llama.cpp type it is compared with
@@ -584,8 +589,9 @@ def main():
                 for dtype in dense:
                     failed[(engine, dtype)] = f"setup failed: {e}"
         elif engine in OURS:
-            precision = "bf16" if engine == "minimax-bf16act" else "exact"
-            dtypes = [d for d in cfg.dtypes if precision == "exact" or d == "bf16"]
+            precision = PRECISION[engine]
+            dtypes = [d for d in cfg.dtypes
+                      if precision == "exact" or (d == "bf16") == (precision == "bf16")]
             try:
                 binary = find_minimax(cfg.minimax)
                 results["minimax_version"] = minimax_version(binary)
