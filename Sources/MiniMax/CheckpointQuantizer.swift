@@ -57,8 +57,8 @@ public enum CheckpointQuantizer {
                     let source = try checkpoint.tensor(name)
                     summary.bytesBefore += source.byteCount
                     let parts: [(name: String, tensor: TensorView)]
-                    if let role = roles[name], q.covers(role), source.shape.count >= 2 {
-                        parts = quantizedParts(name, source, q)
+                    if let role = roles[name], let applied = q.applied(to: role), source.shape.count >= 2 {
+                        parts = quantizedParts(name, source, applied)
                         summary.quantizedTensors += 1
                     } else {
                         parts = [(name, source)]

@@ -40,7 +40,7 @@ public struct ExpectedTensors {
         let c = configuration
         var list: [(name: String, shape: [Int], role: ParameterRole)] = []
         func add(_ name: String, _ shape: [Int], _ role: ParameterRole) {
-            guard let q = c.quantization, q.covers(role) else {
+            guard let q = c.quantization?.applied(to: role) else {
                 list.append((name, shape, role))
                 return
             }
@@ -70,7 +70,7 @@ public struct ExpectedTensors {
     }
 
     /// The tensors a quantized weight `name` of logical `shape` [..., k] is stored as: codes, scales
-    /// (bf16 [..., groups]) and, for q4, minimums.
+    /// (bf16 [..., groups]) and, for q4, minimums (`q`: the configuration applied to its role).
     public static func quantizedStorage(_ name: String, shape: [Int], _ q: QuantizationConfig) -> [(name: String, shape: [Int])] {
         let k = shape.last ?? 1, group = q.groupSize(k: k), groups = (k + group - 1) / group
         let rows = Array(shape.dropLast())
@@ -95,7 +95,7 @@ public struct ExpectedTensors {
             guard checkpoint.contains(name) else {
                 throw WeightError.missingTensor(name: name, directory: checkpoint.directory.path)
             }
-            if let q = c.quantization, q.covers(p.role) {
+            if let q = c.quantization?.applied(to: p.role) {
                 return try QuantizedTensorReader(checkpoint: checkpoint, quantization: q).tensor(name, shape: shape)
             }
             return try checkpoint.tensor(name)

@@ -9,7 +9,9 @@ import Tensors
 ///   "modules": "experts" | "linear" | "all", // experts only; and attention projections; and LM head
 ///   "scale_suffix": "_scale",    // tensor NAME's scales are NAME + suffix (bf16 [rows, groups])
 ///   "min_suffix": "_min",        // q4 only: NAME + suffix holds the minimums (bf16 [rows, groups])
-///   "q4_offset": "min" | "symmetric" // how the minimums were chosen (informational)
+///   "q4_offset": "min" | "symmetric", // how the minimums were chosen (informational)
+///   "lm_head_scheme": "int8" | "q4" // "all" only: the LM head's scheme when it differs (absent:
+///                                 // `scheme`); int8 heads have one scale per row, q4 heads groups of 32
 /// }
 /// ```
 /// Codes sit under the weight's own name: int8 as "I8" [rows, k], q4 as "U8" [rows, ⌈k/2⌉] (layout in
@@ -50,12 +52,21 @@ public struct QuantizationConfig: Sendable, Equatable {
     public var groupSize: Int?
     public var scope: Scope
     public var int4Offset: WeightQuantizer.Int4Offset
+    /// Under `all`, the LM head's scheme when it differs from `scheme` (nil: the same). `minimax
+    /// quantize --type q4 --scope all` makes it int8: the head is the matrix whose errors reach the
+    /// logits directly, and a 4-bit head doubled the KL divergence on bench-small (llama.cpp's
+    /// Q4_K_M keeps its output matrix at 6 bits for the same reason).
+    public var headScheme: Scheme?
 
-    public init(scheme: Scheme, groupSize: Int?, scope: Scope, int4Offset: WeightQuantizer.Int4Offset = .minimum) {
+    public init(
+        scheme: Scheme, groupSize: Int?, scope: Scope, int4Offset: WeightQuantizer.Int4Offset = .minimum,
+        headScheme: Scheme? = nil
+    ) {
         self.scheme = scheme
         self.groupSize = groupSize
         self.scope = scope
         self.int4Offset = int4Offset
+        self.headScheme = scope == .all && headScheme != scheme ? headScheme : nil
     }
 
     /// Whether parameters of `role` are stored quantized.
@@ -68,6 +79,15 @@ public struct QuantizationConfig: Sendable, Equatable {
         }
     }
 
+    /// How tensors of `role` are stored: nil when they are not quantized, else this configuration,
+    /// or for an LM head with its own `headScheme` that scheme (int8: one scale per row; q4: groups
+    /// of 32).
+    public func applied(to role: ParameterRole) -> QuantizationConfig? {
+        guard covers(role) else { return nil }
+        guard role == .lmHead, let head = headScheme else { return self }
+        return QuantizationConfig(scheme: head, groupSize: head == .q4 ? 32 : nil, scope: scope, int4Offset: int4Offset)
+    }
+
     /// The group of a row of k elements.
     public func groupSize(k: Int) -> Int { min(groupSize ?? k, max(k, 1)) }
 
@@ -78,7 +98,7 @@ public struct QuantizationConfig: Sendable, Equatable {
 extension QuantizationConfig: Codable {
     enum CodingKeys: String, CodingKey {
         case method = "quant_method", scheme, groupSize = "group_size", modules, scaleSuffix = "scale_suffix"
-        case minimumSuffix = "min_suffix", int4Offset = "q4_offset"
+        case minimumSuffix = "min_suffix", int4Offset = "q4_offset", headScheme = "lm_head_scheme"
     }
 
     public init(from decoder: Decoder) throws {
@@ -115,7 +135,18 @@ extension QuantizationConfig: Codable {
         guard let offset = WeightQuantizer.Int4Offset(rawValue: offsetName) else {
             throw ConfigurationError.invalidField(path: path, field: field(.int4Offset), reason: "'\(offsetName)' is neither 'min' nor 'symmetric'")
         }
-        self.init(scheme: scheme, groupSize: group == -1 ? nil : group, scope: scope, int4Offset: offset)
+        var head: Scheme?
+        if let headName = try c.decodeIfPresent(String.self, forKey: .headScheme) {
+            guard let parsed = Scheme(rawValue: headName) else {
+                throw ConfigurationError.unsupported(path: path, field: field(.headScheme), reason: "scheme '\(headName)' (int8 or q4)")
+            }
+            guard scope == .all else {
+                throw ConfigurationError.invalidField(
+                    path: path, field: field(.headScheme), reason: "set, but modules is '\(scope.rawValue)' (the LM head is quantized only under 'all')")
+            }
+            head = parsed
+        }
+        self.init(scheme: scheme, groupSize: group == -1 ? nil : group, scope: scope, int4Offset: offset, headScheme: head)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -125,9 +156,10 @@ extension QuantizationConfig: Codable {
         try c.encode(groupSize ?? -1, forKey: .groupSize)
         try c.encode(scope.rawValue, forKey: .modules)
         try c.encode(Self.scaleSuffix, forKey: .scaleSuffix)
-        if scheme == .q4 {
+        if scheme == .q4 || headScheme == .q4 {
             try c.encode(Self.minimumSuffix, forKey: .minimumSuffix)
             try c.encode(int4Offset.rawValue, forKey: .int4Offset)
         }
+        try c.encodeIfPresent(headScheme?.rawValue, forKey: .headScheme)
     }
 }

@@ -30,6 +30,11 @@ struct QuantizeCommand: ParsableCommand {
     var scope: String = QuantizationConfig.Scope.experts.rawValue
 
     @Option(name: .long, help: ArgumentHelp(
+        "--scope all only: the LM head's type (default int8, also under --type q4: a 4-bit head doubles the KL divergence; llama.cpp's Q4_K_M keeps it at 6 bits).",
+        valueName: "int8|q4"))
+    var headType: String?
+
+    @Option(name: .long, help: ArgumentHelp(
         "q4 only: 'min' (each group spans its own [min, max], the default) or 'symmetric' (levels −8…7 steps about zero).",
         valueName: "min|symmetric", visibility: .hidden))
     var q4Offset: String = WeightQuantizer.Int4Offset.minimum.rawValue
@@ -45,6 +50,14 @@ struct QuantizeCommand: ParsableCommand {
         guard WeightQuantizer.Int4Offset(rawValue: q4Offset) != nil else {
             throw ValidationError("--q4-offset must be min or symmetric, got '\(q4Offset)'")
         }
+        if let headType {
+            guard QuantizationConfig.Scheme(rawValue: headType) != nil else {
+                throw ValidationError("--head-type must be int8 or q4, got '\(headType)'")
+            }
+            guard scope == QuantizationConfig.Scope.all.rawValue else {
+                throw ValidationError("--head-type needs --scope all (only then is the LM head quantized)")
+            }
+        }
         if let groupSize, groupSize <= 0 || groupSize % 32 != 0 {
             throw ValidationError("--group-size must be a positive multiple of 32, got \(groupSize)")
         }
@@ -57,10 +70,12 @@ struct QuantizeCommand: ParsableCommand {
         let scheme = QuantizationConfig.Scheme(rawValue: type)!
         let q = QuantizationConfig(
             scheme: scheme, groupSize: groupSize ?? (scheme == .q4 ? 32 : nil), scope: QuantizationConfig.Scope(rawValue: scope)!,
-            int4Offset: WeightQuantizer.Int4Offset(rawValue: q4Offset)!)
+            int4Offset: WeightQuantizer.Int4Offset(rawValue: q4Offset)!,
+            headScheme: QuantizationConfig.Scheme(rawValue: headType ?? QuantizationConfig.Scheme.int8.rawValue))
         let summary = try CheckpointQuantizer.quantize(
             model: URL(fileURLWithPath: model), out: URL(fileURLWithPath: out), quantization: q)
-        print("quantized \(summary.quantizedTensors) tensors to \(type) (group \(q.groupSize.map(String.init) ?? "row")), "
+        print("quantized \(summary.quantizedTensors) tensors to \(type) (group \(q.groupSize.map(String.init) ?? "row")"
+              + "\(q.headScheme.map { "; LM head \($0.rawValue)" } ?? "")), "
               + "copied \(summary.copiedTensors); weights \(InspectCommand.bytes(summary.bytesBefore)) → "
               + "\(InspectCommand.bytes(summary.bytesAfter)); wrote \(out)")
     }

@@ -19,13 +19,16 @@ final class QuantizedCheckpointTests: XCTestCase {
         "hidden_size": 64, "intermediate_size": 48, "head_dim": 16,
     ]) { $1 }
 
-    func quantized(_ scheme: QuantizationConfig.Scheme, scope: QuantizationConfig.Scope = .experts, group: Int? = nil) throws -> (URL, URL) {
+    func quantized(
+        _ scheme: QuantizationConfig.Scheme, scope: QuantizationConfig.Scope = .experts, group: Int? = nil,
+        head: QuantizationConfig.Scheme? = nil
+    ) throws -> (URL, URL) {
         let original = dir.appendingPathComponent("original")
         if !FileManager.default.fileExists(atPath: original.path) {
             try RandomCheckpoint.write(Self.config, to: original, dtype: .bfloat16)
         }
-        let out = dir.appendingPathComponent("\(scheme)-\(scope)-\(group ?? 0)")
-        let q = QuantizationConfig(scheme: scheme, groupSize: group ?? (scheme == .q4 ? 32 : nil), scope: scope)
+        let out = dir.appendingPathComponent("\(scheme)-\(scope)-\(group ?? 0)-\(head?.rawValue ?? "same")")
+        let q = QuantizationConfig(scheme: scheme, groupSize: group ?? (scheme == .q4 ? 32 : nil), scope: scope, headScheme: head)
         _ = try CheckpointQuantizer.quantize(model: original, out: out, quantization: q)
         return (original, out)
     }
@@ -40,24 +43,30 @@ final class QuantizedCheckpointTests: XCTestCase {
     }
 
     func testRoundTripStaysWithinTheBoundAndLeavesTheRestAlone() throws {
-        for (scheme, scope, group) in [(QuantizationConfig.Scheme.int8, QuantizationConfig.Scope.experts, nil as Int?),
-                                       (.int8, .linear, 32), (.q4, .experts, 32), (.q4, .linear, 64), (.int8, .all, nil),
-                                       (.q4, .all, 32)] {
-            let (original, out) = try quantized(scheme, scope: scope, group: group)
+        for (scheme, scope, group, head) in [
+            (QuantizationConfig.Scheme.int8, QuantizationConfig.Scope.experts, nil as Int?, nil as QuantizationConfig.Scheme?),
+            (.int8, .linear, 32, nil), (.q4, .experts, 32, nil), (.q4, .linear, 64, nil), (.int8, .all, nil, nil), (.q4, .all, 32, nil),
+            (.q4, .all, 64, .int8), (.int8, .all, nil, .q4),
+        ] {
+            let (original, out) = try quantized(scheme, scope: scope, group: group, head: head)
             let (_, before) = try weights(original)
             let (c, after) = try weights(out)
             XCTAssertEqual(c.quantization?.scheme, scheme)
-            XCTAssertEqual(after[TensorNames.lmHead]!.dtype, scope == .all ? scheme.dtype : .bfloat16, "\(scheme) \(scope): lm_head")
+            XCTAssertEqual(after[TensorNames.lmHead]!.dtype, scope == .all ? (head ?? scheme).dtype : .bfloat16, "\(scheme) \(scope): lm_head")
+            if scope == .all, head != nil {
+                // A head of its own scheme: int8 with one scale per row, q4 with groups of 32.
+                XCTAssertEqual(after[TensorNames.lmHead]!.quantization!.groupSize, head == .q4 ? 32 : c.hiddenSize, "lm_head group")
+            }
             XCTAssertEqual(after[TensorNames.embedding]!.dtype, .bfloat16, "\(scheme) \(scope): the embedding keeps its precision")
             for p in ParameterTree(c).parameters {
                 let a = before[p.name]!, b = after[p.name]!
                 XCTAssertEqual(b.shape, p.shape, p.name)
-                guard c.quantization!.covers(p.role) else {
+                guard c.quantization!.applied(to: p.role) != nil else {
                     XCTAssertEqual(b.dtype, a.dtype, p.name)
                     XCTAssertEqual(b.toFloatArray(), a.toFloatArray(), "\(scheme) \(scope): \(p.name) must be copied as it was")
                     continue
                 }
-                XCTAssertEqual(b.dtype, scheme.dtype, p.name)
+                XCTAssertEqual(b.dtype, c.quantization!.applied(to: p.role)!.scheme.dtype, p.name)
                 let q = b.quantization!, k = p.shape[1], groups = q.groups(k: k)
                 for i in 0..<p.elementCount {
                     let step = HalfPrecision.float(fromBFloat16: q.scales[(i / k) * groups + (i % k) / q.groupSize])
@@ -194,6 +203,17 @@ final class QuantizedCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in
             guard case ConfigurationError.unsupported(_, let field, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(field, "quantization_config.quant_method")
+        }
+        try withQuantization { $0["lm_head_scheme"] = "q5" }
+        XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in
+            guard case ConfigurationError.unsupported(_, let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "quantization_config.lm_head_scheme")
+        }
+        // A head scheme where the head is not quantized.
+        try withQuantization { $0["lm_head_scheme"] = "int8" }
+        XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in
+            guard case ConfigurationError.invalidField(_, let field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "quantization_config.lm_head_scheme")
         }
         try withQuantization { $0["group_size"] = 48 }
         XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in
