@@ -29,8 +29,8 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Held-out set: rl --seed S evaluates on set S.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, parsing: .unconditional, help: "Longest response, in tokens.")
-    var maxTokens: Int = 64
+    @Option(name: .long, parsing: .unconditional, help: "Longest response, in tokens (a 3-digit sum's worked answer is ~70 bytes).")
+    var maxTokens: Int = 128
 
     @Option(name: .long, parsing: .unconditional, help: "Print the first N problems with their responses.")
     var show: Int = 0

@@ -15,7 +15,9 @@ Steps, each skipped when its output is already in --work:
   2. `minimax quantize` of --model for each variant (int8: one scale per row; int8-g32: a scale per
      32; q4: groups of 32 with scale and min; q4-symmetric: groups of 32, levels -8..7 about zero;
      these four quantize the experts; int8-all / q4-all: every matrix but the embedding, LM head
-     included, which is what llama.cpp's Q8_0 / Q4_K_M quantize);
+     included, which is what llama.cpp's Q8_0 / Q4_K_M quantize (q4-all keeps the head at int8,
+     q4-all-q4head makes it 4-bit too); the -act8 variants run `--precision int8`, activations
+     quantized to int8 per block of 32, as llama.cpp's Q8_0 / Q4_K_M products do);
   3. `minimax logits` of every sequence for the reference and each variant (one forward pass each);
   4. KL and top-1 agreement per variant, in float64 from the float32 logits;
   5. llama.cpp (optional): llama-quantize the --gguf to Q8_0 and Q4_K_M, then llama-perplexity
@@ -37,13 +39,18 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
+# name -> (`minimax quantize` arguments, `minimax logits --precision`). Variants with the same
+# arguments share one quantized model.
 VARIANTS = {
-    "int8": ["--type", "int8"],
-    "int8-g32": ["--type", "int8", "--group-size", "32"],
-    "q4": ["--type", "q4"],
-    "q4-symmetric": ["--type", "q4", "--q4-offset", "symmetric"],
-    "int8-all": ["--type", "int8", "--scope", "all"],
-    "q4-all": ["--type", "q4", "--scope", "all"],
+    "int8": (["--type", "int8"], "exact"),
+    "int8-g32": (["--type", "int8", "--group-size", "32"], "exact"),
+    "q4": (["--type", "q4"], "exact"),
+    "q4-symmetric": (["--type", "q4", "--q4-offset", "symmetric"], "exact"),
+    "int8-all": (["--type", "int8", "--scope", "all"], "exact"),
+    "q4-all": (["--type", "q4", "--scope", "all"], "exact"),
+    "q4-all-q4head": (["--type", "q4", "--scope", "all", "--head-type", "q4"], "exact"),
+    "int8-all-act8": (["--type", "int8", "--scope", "all"], "int8"),
+    "q4-all-act8": (["--type", "q4", "--scope", "all"], "int8"),
 }
 LLAMA_TYPES = ["Q8_0", "Q4_K_M"]
 
@@ -82,13 +89,14 @@ def token_ids(binary, model, text, needed):
     return ids[:needed]
 
 
-def logits(binary, model, ids, out, threads):
+def logits(binary, model, ids, out, threads, precision="exact"):
     """The logits of ids, cached in out under a name that holds a hash of the ids (so a changed text
     never reuses another text's logits)."""
     digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
     out = out[:-len(".npy")] + f"-{digest}.npy"
     if not os.path.isfile(out):
-        run([binary, "logits", "--model", model, "--ids", ",".join(map(str, ids)), "--out", out, "--threads", str(threads)])
+        run([binary, "logits", "--model", model, "--ids", ",".join(map(str, ids)), "--out", out, "--threads", str(threads),
+             "--precision", precision])
     return np.load(out).astype(np.float64)
 
 
@@ -111,12 +119,14 @@ def ours(args, binary, work):
     reference = [logits(binary, args.model, c, os.path.join(work, f"reference-{i}.npy"), args.threads) for i, c in enumerate(chunks)]
     rows = {}
     for name in args.variants:
-        model = os.path.join(work, f"model-{name}")
+        arguments, precision = VARIANTS[name]
+        model = os.path.join(work, "model-" + "".join(a.strip("-") for a in arguments[1:]))
         if not os.path.isfile(os.path.join(model, "config.json")):
-            run([binary, "quantize", "--model", args.model, "--out", model] + VARIANTS[name])
+            run([binary, "quantize", "--model", args.model, "--out", model] + arguments)
         kls, agree = [], []
         for i, c in enumerate(chunks):
-            kl, same = compare(reference[i], logits(binary, model, c, os.path.join(work, f"{name}-{i}.npy"), args.threads))
+            kl, same = compare(reference[i], logits(binary, model, c, os.path.join(work, f"{name}-{i}.npy"), args.threads,
+                                                    precision))
             kls.append(kl)
             agree.append(same)
         kl, same = np.concatenate(kls), np.concatenate(agree)
