@@ -10,8 +10,11 @@ import Tensors
 ///   "scale_suffix": "_scale",    // tensor NAME's scales are NAME + suffix (bf16 [rows, groups])
 ///   "min_suffix": "_min",        // q4 only: NAME + suffix holds the minimums (bf16 [rows, groups])
 ///   "q4_offset": "min" | "symmetric", // how the minimums were chosen (informational)
+///   "attention_scheme": "int8" | "q4", // "linear"/"all": the attention projections' scheme when it
+///                                 // differs (absent: `scheme`)
 ///   "lm_head_scheme": "int8" | "q4" // "all" only: the LM head's scheme when it differs (absent:
-///                                 // `scheme`); int8 heads have one scale per row, q4 heads groups of 32
+///                                 // `scheme`); a role with its own scheme: int8 with one scale per
+///                                 // row, q4 with groups of 32
 /// }
 /// ```
 /// Codes sit under the weight's own name: int8 as "I8" [rows, k], q4 as "U8" [rows, ⌈k/2⌉] (layout in
@@ -52,20 +55,22 @@ public struct QuantizationConfig: Sendable, Equatable {
     public var groupSize: Int?
     public var scope: Scope
     public var int4Offset: WeightQuantizer.Int4Offset
-    /// Under `all`, the LM head's scheme when it differs from `scheme` (nil: the same). `minimax
-    /// quantize --type q4 --scope all` makes it int8: the head is the matrix whose errors reach the
-    /// logits directly, and a 4-bit head doubled the KL divergence on bench-small (llama.cpp's
-    /// Q4_K_M keeps its output matrix at 6 bits for the same reason).
+    /// Under `linear` and `all`, the attention projections' scheme when it differs from `scheme`
+    /// (nil: the same); under `all`, the LM head's. `minimax quantize --type q4 --scope all` makes
+    /// both int8, as llama.cpp's Q4_K_M keeps its attention value and output matrices at 5–6 bits:
+    /// on bench-small, 4-bit attention and head gave 1.8× Q4_K_M's KL divergence.
+    public var attentionScheme: Scheme?
     public var headScheme: Scheme?
 
     public init(
         scheme: Scheme, groupSize: Int?, scope: Scope, int4Offset: WeightQuantizer.Int4Offset = .minimum,
-        headScheme: Scheme? = nil
+        attentionScheme: Scheme? = nil, headScheme: Scheme? = nil
     ) {
         self.scheme = scheme
         self.groupSize = groupSize
         self.scope = scope
         self.int4Offset = int4Offset
+        self.attentionScheme = scope != .experts && attentionScheme != scheme ? attentionScheme : nil
         self.headScheme = scope == .all && headScheme != scheme ? headScheme : nil
     }
 
@@ -80,12 +85,20 @@ public struct QuantizationConfig: Sendable, Equatable {
     }
 
     /// How tensors of `role` are stored: nil when they are not quantized, else this configuration,
-    /// or for an LM head with its own `headScheme` that scheme (int8: one scale per row; q4: groups
-    /// of 32).
+    /// or for attention / LM head with a scheme of their own that scheme (int8: one scale per row;
+    /// q4: groups of 32).
     public func applied(to role: ParameterRole) -> QuantizationConfig? {
         guard covers(role) else { return nil }
-        guard role == .lmHead, let head = headScheme else { return self }
-        return QuantizationConfig(scheme: head, groupSize: head == .q4 ? 32 : nil, scope: scope, int4Offset: int4Offset)
+        let own = role == .attention ? attentionScheme : role == .lmHead ? headScheme : nil
+        guard let own else { return self }
+        return QuantizationConfig(scheme: own, groupSize: own == .q4 ? 32 : nil, scope: scope, int4Offset: int4Offset)
+    }
+
+    /// The schemes that differ from `scheme`, in words (`minimax inspect`, `quantize`): "" or
+    /// " (attention int8, LM head int8)".
+    public var ownSchemesSummary: String {
+        let parts = [attentionScheme.map { "attention \($0.rawValue)" }, headScheme.map { "LM head \($0.rawValue)" }].compactMap { $0 }
+        return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
     }
 
     /// The group of a row of k elements.
@@ -98,7 +111,8 @@ public struct QuantizationConfig: Sendable, Equatable {
 extension QuantizationConfig: Codable {
     enum CodingKeys: String, CodingKey {
         case method = "quant_method", scheme, groupSize = "group_size", modules, scaleSuffix = "scale_suffix"
-        case minimumSuffix = "min_suffix", int4Offset = "q4_offset", headScheme = "lm_head_scheme"
+        case minimumSuffix = "min_suffix", int4Offset = "q4_offset", attentionScheme = "attention_scheme"
+        case headScheme = "lm_head_scheme"
     }
 
     public init(from decoder: Decoder) throws {
@@ -135,18 +149,23 @@ extension QuantizationConfig: Codable {
         guard let offset = WeightQuantizer.Int4Offset(rawValue: offsetName) else {
             throw ConfigurationError.invalidField(path: path, field: field(.int4Offset), reason: "'\(offsetName)' is neither 'min' nor 'symmetric'")
         }
-        var head: Scheme?
-        if let headName = try c.decodeIfPresent(String.self, forKey: .headScheme) {
-            guard let parsed = Scheme(rawValue: headName) else {
-                throw ConfigurationError.unsupported(path: path, field: field(.headScheme), reason: "scheme '\(headName)' (int8 or q4)")
+        /// A role's own scheme: absent, or int8 / q4 under a scope that quantizes the role.
+        func ownScheme(_ key: CodingKeys, allowed: Bool, role: String) throws -> Scheme? {
+            guard let name = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+            guard let parsed = Scheme(rawValue: name) else {
+                throw ConfigurationError.unsupported(path: path, field: field(key), reason: "scheme '\(name)' (int8 or q4)")
             }
-            guard scope == .all else {
+            guard allowed else {
                 throw ConfigurationError.invalidField(
-                    path: path, field: field(.headScheme), reason: "set, but modules is '\(scope.rawValue)' (the LM head is quantized only under 'all')")
+                    path: path, field: field(key), reason: "set, but modules is '\(scope.rawValue)' (it does not quantize the \(role))")
             }
-            head = parsed
+            return parsed
         }
-        self.init(scheme: scheme, groupSize: group == -1 ? nil : group, scope: scope, int4Offset: offset, headScheme: head)
+        let attention = try ownScheme(.attentionScheme, allowed: scope != .experts, role: "attention projections")
+        let head = try ownScheme(.headScheme, allowed: scope == .all, role: "LM head")
+        self.init(
+            scheme: scheme, groupSize: group == -1 ? nil : group, scope: scope, int4Offset: offset, attentionScheme: attention,
+            headScheme: head)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -156,10 +175,11 @@ extension QuantizationConfig: Codable {
         try c.encode(groupSize ?? -1, forKey: .groupSize)
         try c.encode(scope.rawValue, forKey: .modules)
         try c.encode(Self.scaleSuffix, forKey: .scaleSuffix)
-        if scheme == .q4 || headScheme == .q4 {
+        if scheme == .q4 || attentionScheme == .q4 || headScheme == .q4 {
             try c.encode(Self.minimumSuffix, forKey: .minimumSuffix)
             try c.encode(int4Offset.rawValue, forKey: .int4Offset)
         }
+        try c.encodeIfPresent(attentionScheme?.rawValue, forKey: .attentionScheme)
         try c.encodeIfPresent(headScheme?.rawValue, forKey: .headScheme)
     }
 }

@@ -25,12 +25,17 @@ struct QuantizeCommand: ParsableCommand {
     var groupSize: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "experts: MoE expert weights only (router, attention, norms, embedding and LM head keep their precision); linear: also the attention projections; all: also the LM head (unless tied to the embedding).",
+        "experts: MoE expert weights only (router, attention, norms, embedding and LM head keep their precision); linear: also the attention projections; all: also the LM head (unless tied to the embedding), with attention and head at int8 unless --attention-type/--head-type say q4.",
         valueName: "experts|linear|all"))
     var scope: String = QuantizationConfig.Scope.experts.rawValue
 
     @Option(name: .long, help: ArgumentHelp(
-        "--scope all only: the LM head's type (default int8, also under --type q4: a 4-bit head doubles the KL divergence; llama.cpp's Q4_K_M keeps it at 6 bits).",
+        "--scope linear/all: the attention projections' type (default: --type under linear; int8 under all, as llama.cpp's Q4_K_M keeps attention values at 6 bits).",
+        valueName: "int8|q4"))
+    var attentionType: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "--scope all only: the LM head's type (default int8: llama.cpp's Q4_K_M keeps its output matrix at 6 bits).",
         valueName: "int8|q4"))
     var headType: String?
 
@@ -50,12 +55,13 @@ struct QuantizeCommand: ParsableCommand {
         guard WeightQuantizer.Int4Offset(rawValue: q4Offset) != nil else {
             throw ValidationError("--q4-offset must be min or symmetric, got '\(q4Offset)'")
         }
-        if let headType {
-            guard QuantizationConfig.Scheme(rawValue: headType) != nil else {
-                throw ValidationError("--head-type must be int8 or q4, got '\(headType)'")
+        for (flag, value, scopes) in [("--attention-type", attentionType, ["linear", "all"]), ("--head-type", headType, ["all"])] {
+            guard let value else { continue }
+            guard QuantizationConfig.Scheme(rawValue: value) != nil else {
+                throw ValidationError("\(flag) must be int8 or q4, got '\(value)'")
             }
-            guard scope == QuantizationConfig.Scope.all.rawValue else {
-                throw ValidationError("--head-type needs --scope all (only then is the LM head quantized)")
+            guard scopes.contains(scope) else {
+                throw ValidationError("\(flag) needs --scope \(scopes.joined(separator: " or ")) (only then is that matrix quantized)")
             }
         }
         if let groupSize, groupSize <= 0 || groupSize % 32 != 0 {
@@ -71,11 +77,12 @@ struct QuantizeCommand: ParsableCommand {
         let q = QuantizationConfig(
             scheme: scheme, groupSize: groupSize ?? (scheme == .q4 ? 32 : nil), scope: QuantizationConfig.Scope(rawValue: scope)!,
             int4Offset: WeightQuantizer.Int4Offset(rawValue: q4Offset)!,
-            headScheme: QuantizationConfig.Scheme(rawValue: headType ?? QuantizationConfig.Scheme.int8.rawValue))
+            attentionScheme: attentionType.flatMap(QuantizationConfig.Scheme.init) ?? (scope == "all" ? .int8 : nil),
+            headScheme: headType.flatMap(QuantizationConfig.Scheme.init) ?? .int8)
         let summary = try CheckpointQuantizer.quantize(
             model: URL(fileURLWithPath: model), out: URL(fileURLWithPath: out), quantization: q)
         print("quantized \(summary.quantizedTensors) tensors to \(type) (group \(q.groupSize.map(String.init) ?? "row")"
-              + "\(q.headScheme.map { "; LM head \($0.rawValue)" } ?? "")), "
+              + "\(q.ownSchemesSummary.isEmpty ? "" : ";" + q.ownSchemesSummary.dropFirst(2).dropLast())), "
               + "copied \(summary.copiedTensors); weights \(InspectCommand.bytes(summary.bytesBefore)) → "
               + "\(InspectCommand.bytes(summary.bytesAfter)); wrote \(out)")
     }

@@ -36,8 +36,9 @@ final class QuantizeCommandTests: XCTestCase {
             XCTAssertTrue(text.contains("unused tensors      0"), text)
             XCTAssertTrue(text.contains("wrong shapes/dtypes 0"), text)
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("tokenizer.json").path), "tokenizer copied")
-            // q4 over everything keeps the LM head at int8 unless told otherwise.
+            // q4 over everything keeps attention and LM head at int8 unless told otherwise.
             XCTAssertEqual(configuration.quantization?.headScheme, type == "q4" && extra.contains("all") ? .int8 : nil, out.path)
+            XCTAssertEqual(configuration.quantization?.attentionScheme, type == "q4" && extra.contains("all") ? .int8 : nil, out.path)
             let logits = dir.appendingPathComponent("\(out.lastPathComponent).npy")
             XCTAssertEqual(run(["logits", "--model", out.path, "--ids", "1,2,3", "--out", logits.path]).code, 0)
             XCTAssertEqual(try NumPyFile.read(logits).shape, [3, configuration.vocabularySize])
@@ -55,6 +56,7 @@ final class QuantizeCommandTests: XCTestCase {
             (["quantize", "--model", model.path, "--out", model.path, "--type", "int8"], "already exists"),
             (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--head-type", "int8"], "--scope all"),
             (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--scope", "all", "--head-type", "q6"], "--head-type"),
+            (["quantize", "--model", model.path, "--out", out, "--type", "q4", "--attention-type", "int8"], "--scope linear or all"),
             (["quantize", "--model", dir.appendingPathComponent("nowhere").path, "--out", out, "--type", "int8"], "nowhere"),
         ]
         for (arguments, needle) in cases {

@@ -21,14 +21,15 @@ final class QuantizedCheckpointTests: XCTestCase {
 
     func quantized(
         _ scheme: QuantizationConfig.Scheme, scope: QuantizationConfig.Scope = .experts, group: Int? = nil,
-        head: QuantizationConfig.Scheme? = nil
+        head: QuantizationConfig.Scheme? = nil, attention: QuantizationConfig.Scheme? = nil
     ) throws -> (URL, URL) {
         let original = dir.appendingPathComponent("original")
         if !FileManager.default.fileExists(atPath: original.path) {
             try RandomCheckpoint.write(Self.config, to: original, dtype: .bfloat16)
         }
-        let out = dir.appendingPathComponent("\(scheme)-\(scope)-\(group ?? 0)-\(head?.rawValue ?? "same")")
-        let q = QuantizationConfig(scheme: scheme, groupSize: group ?? (scheme == .q4 ? 32 : nil), scope: scope, headScheme: head)
+        let out = dir.appendingPathComponent("\(scheme)-\(scope)-\(group ?? 0)-\(head?.rawValue ?? "same")-\(attention?.rawValue ?? "same")")
+        let q = QuantizationConfig(
+            scheme: scheme, groupSize: group ?? (scheme == .q4 ? 32 : nil), scope: scope, attentionScheme: attention, headScheme: head)
         _ = try CheckpointQuantizer.quantize(model: original, out: out, quantization: q)
         return (original, out)
     }
@@ -48,14 +49,19 @@ final class QuantizedCheckpointTests: XCTestCase {
             (.int8, .linear, 32, nil), (.q4, .experts, 32, nil), (.q4, .linear, 64, nil), (.int8, .all, nil, nil), (.q4, .all, 32, nil),
             (.q4, .all, 64, .int8), (.int8, .all, nil, .q4),
         ] {
-            let (original, out) = try quantized(scheme, scope: scope, group: group, head: head)
+            // Attention of its own scheme too where the head has one.
+            let attention = head
+            let (original, out) = try quantized(scheme, scope: scope, group: group, head: head, attention: attention)
             let (_, before) = try weights(original)
             let (c, after) = try weights(out)
             XCTAssertEqual(c.quantization?.scheme, scheme)
             XCTAssertEqual(after[TensorNames.lmHead]!.dtype, scope == .all ? (head ?? scheme).dtype : .bfloat16, "\(scheme) \(scope): lm_head")
-            if scope == .all, head != nil {
-                // A head of its own scheme: int8 with one scale per row, q4 with groups of 32.
+            if scope == .all, let head {
+                // A head and attention of their own scheme: int8 with one scale per row, q4 with groups of 32.
                 XCTAssertEqual(after[TensorNames.lmHead]!.quantization!.groupSize, head == .q4 ? 32 : c.hiddenSize, "lm_head group")
+                let query = after[TensorNames.softmax(1)[0]] ?? after[TensorNames.lightning(0)[0]]!
+                XCTAssertEqual(query.dtype, head.dtype, "attention of its own scheme")
+                XCTAssertEqual(query.quantization!.groupSize, head == .q4 ? 32 : query.shape[1], "attention group")
             }
             XCTAssertEqual(after[TensorNames.embedding]!.dtype, .bfloat16, "\(scheme) \(scope): the embedding keeps its precision")
             for p in ParameterTree(c).parameters {
@@ -209,11 +215,13 @@ final class QuantizedCheckpointTests: XCTestCase {
             guard case ConfigurationError.unsupported(_, let field, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(field, "quantization_config.lm_head_scheme")
         }
-        // A head scheme where the head is not quantized.
-        try withQuantization { $0["lm_head_scheme"] = "int8" }
-        XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in
-            guard case ConfigurationError.invalidField(_, let field, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(field, "quantization_config.lm_head_scheme")
+        // A head or attention scheme where they are not quantized.
+        for key in ["lm_head_scheme", "attention_scheme"] {
+            try withQuantization { $0[key] = "int8" }
+            XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in
+                guard case ConfigurationError.invalidField(_, let field, _) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(field, "quantization_config.\(key)")
+            }
         }
         try withQuantization { $0["group_size"] = 48 }
         XCTAssertThrowsError(try MiniMaxModel.load(directory: q4)) { error in

@@ -15,8 +15,9 @@ Steps, each skipped when its output is already in --work:
   2. `minimax quantize` of --model for each variant (int8: one scale per row; int8-g32: a scale per
      32; q4: groups of 32 with scale and min; q4-symmetric: groups of 32, levels -8..7 about zero;
      these four quantize the experts; int8-all / q4-all: every matrix but the embedding, LM head
-     included, which is what llama.cpp's Q8_0 / Q4_K_M quantize (q4-all keeps the head at int8,
-     q4-all-q4head makes it 4-bit too); the -act8 variants run `--precision int8`, activations
+     included, which is what llama.cpp's Q8_0 / Q4_K_M quantize (q4-all keeps attention and head at
+     int8, as Q4_K_M keeps some at 6 bits; q4-all-4bit-head has 4-bit attention, q4-all-4bit a 4-bit
+     head too); the -act8 variants run `--precision int8`, activations
      quantized to int8 per block of 32, as llama.cpp's Q8_0 / Q4_K_M products do);
   3. `minimax logits` of every sequence for the reference and each variant (one forward pass each);
   4. KL and top-1 agreement per variant, in float64 from the float32 logits;
@@ -48,7 +49,8 @@ VARIANTS = {
     "q4-symmetric": (["--type", "q4", "--q4-offset", "symmetric"], "exact"),
     "int8-all": (["--type", "int8", "--scope", "all"], "exact"),
     "q4-all": (["--type", "q4", "--scope", "all"], "exact"),
-    "q4-all-q4head": (["--type", "q4", "--scope", "all", "--head-type", "q4"], "exact"),
+    "q4-all-4bit-head": (["--type", "q4", "--scope", "all", "--attention-type", "q4"], "exact"),
+    "q4-all-4bit": (["--type", "q4", "--scope", "all", "--attention-type", "q4", "--head-type", "q4"], "exact"),
     "int8-all-act8": (["--type", "int8", "--scope", "all"], "int8"),
     "q4-all-act8": (["--type", "q4", "--scope", "all"], "int8"),
 }
