@@ -3,10 +3,12 @@
 #include "vector.h"
 
 // The int8-activation products on AVX-512 VNNI: `vpdpbusd` multiplies 64 unsigned by 64 signed
-// bytes into sixteen exact int32 lane sums. int8 weights meet activations stored as a + 128 (the
-// unsigned operand), and 128 · Σw, from a second `vpdpbusd` against bytes of 128, is subtracted
-// once per chunk for all activation rows; q4 codes are the unsigned operand against signed
-// activations laid out as the nibbles' partners. The float arithmetic is the portable twin's
+// bytes into sixteen exact int32 lane sums. The activations are stored with each span's 16 blocks
+// transposed into the 16 lanes (CKernels.h), and each weight span is shuffled into the same order
+// once (24 shuffles, shared by up to eight activation rows), so eight `vpdpbusd` leave each lane
+// the exact dot of a whole block and the float work is one convert and one FMA per span and row.
+// int8 weights are the unsigned operand as w + 128, the activations' stored −128 · Σa starting the
+// sum; q4 nibbles are unsigned already. The float arithmetic is the portable twin's
 // (matvec_q8_activations.c), operation for operation, as CKernels.h defines it.
 
 #if defined(__x86_64__)
@@ -30,130 +32,139 @@ VNNI_TARGET static ALWAYS_INLINE float reduce_lanes(__m512 v) {
 /// Bytes [0, available) of 64 set (a row's end: the masked load reads nothing past it).
 static inline __mmask64 byte_mask(long available) { return available >= 64 ? ~0ULL : (1ULL << available) - 1; }
 
-/// The bf16 values of span p's 16 blocks' groups as fp32 (0 past the last block), the twin's
-/// `span_group_values`: groups of 32 load sixteen at once, a span inside one group broadcasts.
-VNNI_TARGET static ALWAYS_INLINE __m512 span_values(const uint16_t *values, long group, long k, long p) {
+/// The bf16 values of span p's 16 blocks' groups as fp32 in lane order (lane j: block 16p + β(j)'s
+/// group, 0 past the last block), the twin's `lane_group_values`: groups of 32 load sixteen at once,
+/// a span inside one group broadcasts.
+VNNI_TARGET static ALWAYS_INLINE __m512 lane_values(const uint16_t *values, long group, long k, long p) {
+    const __m512i beta = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const long blocks = q8_blocks(k), left = blocks - 16 * p;
     const __mmask16 valid = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+    __m512 natural;
     if (group == MINIMAX_Q8_BLOCK) {
         const __m256i h = _mm256_maskz_loadu_epi16(valid, values + 16 * p);
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+        natural = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    } else if (group >= k || group % MINIMAX_Q8_SPAN == 0) {
+        natural = _mm512_maskz_mov_ps(valid, _mm512_set1_ps(bf16_scalar(values[p * MINIMAX_Q8_SPAN / group])));
+    } else {
+        float v[16];
+        span_group_values(values, group, k, p, v);
+        natural = _mm512_loadu_ps(v);
     }
-    if (group >= k || group % MINIMAX_Q8_SPAN == 0) {
-        return _mm512_maskz_mov_ps(valid, _mm512_set1_ps(bf16_scalar(values[p * MINIMAX_Q8_SPAN / group])));
-    }
-    float v[16];
-    span_group_values(values, group, k, p, v);
-    return _mm512_loadu_ps(v);
+    return _mm512_permutexvar_ps(beta, natural);
 }
 
-/// Lane j of chunk c takes the scale of its block: ds[c · blocks_per_chunk + j / lanes_per_block].
-VNNI_TARGET static ALWAYS_INLINE __m512 spread(__m512 ds, int c, int lanes_per_block) {
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const int shift = lanes_per_block == 8 ? 3 : 2;
-    const __m512i index = _mm512_add_epi32(_mm512_srli_epi32(lane, shift), _mm512_set1_epi32(c * (16 / lanes_per_block)));
-    return _mm512_permutexvar_ps(index, ds);
+/// Four vectors whose 128-bit lane L holds dwords 0–3 of block 4c + L (c the vector) into four whose
+/// lane j = 4L + q holds dword i (the vector) of block 4q + L = β(j): the 4 × 4 transposes of dwords
+/// and of blocks at once.
+VNNI_TARGET static ALWAYS_INLINE void transpose_blocks(const __m512i c[4], __m512i out[4]) {
+#define PD(v) _mm512_castsi512_pd(v)
+#define PS(v) _mm512_castpd_ps(v)
+    const __m512d p01 = _mm512_shuffle_pd(PD(c[0]), PD(c[1]), 0x00), q01 = _mm512_shuffle_pd(PD(c[0]), PD(c[1]), 0xFF);
+    const __m512d p23 = _mm512_shuffle_pd(PD(c[2]), PD(c[3]), 0x00), q23 = _mm512_shuffle_pd(PD(c[2]), PD(c[3]), 0xFF);
+    out[0] = _mm512_castps_si512(_mm512_shuffle_ps(PS(p01), PS(p23), _MM_SHUFFLE(2, 0, 2, 0)));
+    out[1] = _mm512_castps_si512(_mm512_shuffle_ps(PS(p01), PS(p23), _MM_SHUFFLE(3, 1, 3, 1)));
+    out[2] = _mm512_castps_si512(_mm512_shuffle_ps(PS(q01), PS(q23), _MM_SHUFFLE(2, 0, 2, 0)));
+    out[3] = _mm512_castps_si512(_mm512_shuffle_ps(PS(q01), PS(q23), _MM_SHUFFLE(3, 1, 3, 1)));
+#undef PD
+#undef PS
 }
 
-// int8 chunk c (64 elements) of span p against nt activation rows: w the weights (zero past k),
-// the integer dot of each lane is vpdpbusd(a + 128, w) − 128 · Σw.
-#define INT8_CHUNK(c, w)                                                                           \
-    {                                                                                              \
-        const __m512i bias = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, _mm512_set1_epi8((char)128), (w))); \
-        const long start = p * MINIMAX_Q8_SPAN + (c) * 64;                                         \
-        for (int t = 0; t < nt; t++) {                                                             \
-            const __m512i isum = _mm512_dpbusd_epi32(bias, _mm512_loadu_si512(act + t * act_bytes + start), (w)); \
-            acc[t][(c) & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), spread(ds[t], (c), 8), acc[t][(c) & 1]); \
-        }                                                                                          \
+/// Span p of an int8 weight row in the activations' order: vector n, lane j holds dword n of block
+/// β(j), each byte w + 128 (the unsigned operand; zero weights past k).
+VNNI_TARGET static ALWAYS_INLINE void int8_span_weights(const int8_t *w, long k, long p, int whole, __m512i out[8]) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512i v[8], low[4], high[4];
+    for (int m = 0; m < 8; m++) {
+        const long start = p * MINIMAX_Q8_SPAN + 64 * m;
+        const __m512i raw = whole ? _mm512_loadu_si512(w + start)
+                                  : (start < k ? _mm512_maskz_loadu_epi8(byte_mask(k - start), w + start) : _mm512_setzero_si512());
+        v[m] = _mm512_xor_si512(raw, flip);
     }
+    // v[m] holds blocks 2m (dwords 0–7) and 2m + 1: gather blocks 4i…4i + 3 by lane, dwords 0–3 and 4–7.
+    for (int i = 0; i < 4; i++) {
+        low[i] = _mm512_shuffle_i32x4(v[2 * i], v[2 * i + 1], 0x88);
+        high[i] = _mm512_shuffle_i32x4(v[2 * i], v[2 * i + 1], 0xDD);
+    }
+    transpose_blocks(low, out);
+    transpose_blocks(high, out + 4);
+}
+
+/// Span p of a q4 weight row in the activations' order: vector 2i (2i + 1), lane j holds the low
+/// (high) nibbles of dword i of block β(j)'s 16 bytes.
+VNNI_TARGET static ALWAYS_INLINE void q4_span_weights(const uint8_t *w, long row_bytes, long p, int whole, __m512i out[8]) {
+    const __m512i nibble = _mm512_set1_epi8(15);
+    __m512i c[4], dwords[4];
+    for (int q = 0; q < 4; q++) {
+        const long start = p * MINIMAX_Q8_SPAN / 2 + 64 * q;
+        c[q] = whole ? _mm512_loadu_si512(w + start)
+                     : (start < row_bytes ? _mm512_maskz_loadu_epi8(byte_mask(row_bytes - start), w + start) : _mm512_setzero_si512());
+    }
+    transpose_blocks(c, dwords);
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = _mm512_and_si512(dwords[i], nibble);
+        out[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(dwords[i], 4), nibble);
+    }
+}
+
+/// The exact integer dots of span p's blocks (lane j: block β(j)) for nt activation rows (row t at
+/// a + t · act_bytes, the span's codes): their eight code vectors against the weights', into isum
+/// (which holds the int8 correction, or zero). The rows' sums interleave: eight independent chains
+/// hide `vpdpbusd`'s latency (integer sums, so the order changes nothing).
+VNNI_TARGET static ALWAYS_INLINE void span_dots(
+    __m512i isum[Q8ACT_ROWS_PER_BLOCK], const int nt, const __m512i wv[8], const uint8_t *a, long act_bytes) {
+    for (int n = 0; n < 8; n++) {
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_dpbusd_epi32(isum[t], wv[n], _mm512_loadu_si512(a + t * act_bytes + 64 * n));
+    }
+}
 
 VNNI_TARGET static ALWAYS_INLINE void int8_row(
     const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN;
     const int one_group = group >= k;
-    const __m512i zero = _mm512_setzero_si512();
-    __m512 acc[4][2];
-    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm512_setzero_ps();
+    __m512 acc[Q8ACT_ROWS_PER_BLOCK];
+    for (int t = 0; t < nt; t++) acc[t] = _mm512_setzero_ps();
     for (long p = 0; p < spans; p++) {
-        __m512 ds[4];
-        if (one_group) {
-            for (int t = 0; t < nt; t++) ds[t] = _mm512_loadu_ps(q8_block_scales(act + t * act_bytes, spans) + 16 * p);
-        } else {
-            const __m512 s = span_values(scales, group, k, p);
-            for (int t = 0; t < nt; t++)
-                ds[t] = _mm512_mul_ps(_mm512_loadu_ps(q8_block_scales(act + t * act_bytes, spans) + 16 * p), s);
-        }
-        if (p < whole_spans) {
-#pragma clang loop unroll(full)
-            for (int c = 0; c < 8; c++) {
-                const __m512i wv = _mm512_loadu_si512(w + p * MINIMAX_Q8_SPAN + c * 64);
-                INT8_CHUNK(c, wv)
-            }
-        } else {
-            for (int c = 0; c < 8 && p * MINIMAX_Q8_SPAN + c * 64 < k; c++) {
-                const long start = p * MINIMAX_Q8_SPAN + c * 64;
-                const __m512i wv = _mm512_maskz_loadu_epi8(byte_mask(k - start), w + start);
-                INT8_CHUNK(c, wv)
-            }
+        __m512i wv[8];
+        int8_span_weights(w, k, p, p < whole_spans, wv);
+        const __m512 s = one_group ? _mm512_setzero_ps() : lane_values(scales, group, k, p);
+        __m512i isum[Q8ACT_ROWS_PER_BLOCK];
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_loadu_si512(q8_block_corrections(act + t * act_bytes, spans) + 16 * p);
+        span_dots(isum, nt, wv, act + p * MINIMAX_Q8_SPAN, act_bytes);
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *a = act + t * act_bytes;
+            const __m512 d = _mm512_loadu_ps(q8_block_scales(a, spans) + 16 * p), ds = one_group ? d : _mm512_mul_ps(d, s);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), ds, acc[t]);
         }
     }
     for (int t = 0; t < nt; t++) {
-        const float sum = reduce_lanes(_mm512_add_ps(acc[t][0], acc[t][1]));
+        const float sum = reduce_lanes(acc[t]);
         out[t * out_stride] = one_group ? sum * bf16_scalar(scales[0]) : sum;
     }
 }
-#undef INT8_CHUNK
-
-// q4 chunk c (128 elements, 64 bytes of codes) of span p: the low nibbles against the chunk's
-// first 64 activation codes, the high nibbles against the next 64, into the same lanes.
-#define Q4_CHUNK(c, bytes)                                                                         \
-    {                                                                                              \
-        const __m512i low = _mm512_and_si512((bytes), nibble);                                     \
-        const __m512i high = _mm512_and_si512(_mm512_srli_epi16((bytes), 4), nibble);              \
-        const long start = p * MINIMAX_Q8_SPAN + (c) * 128;                                        \
-        for (int t = 0; t < nt; t++) {                                                             \
-            const uint8_t *a = act + t * act_bytes + start;                                        \
-            __m512i isum = _mm512_dpbusd_epi32(zero, low, _mm512_loadu_si512(a));                  \
-            isum = _mm512_dpbusd_epi32(isum, high, _mm512_loadu_si512(a + 64));                    \
-            acc[t][(c) & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), spread(ds[t], (c), 4), acc[t][(c) & 1]); \
-        }                                                                                          \
-    }
 
 VNNI_TARGET static ALWAYS_INLINE void q4_row(
     const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN, row_bytes = (k + 1) / 2;
-    const __m512i zero = _mm512_setzero_si512(), nibble = _mm512_set1_epi8(15);
-    __m512 acc[4][2], macc[4];
-    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = macc[t] = _mm512_setzero_ps();
+    __m512 acc[Q8ACT_ROWS_PER_BLOCK], macc[Q8ACT_ROWS_PER_BLOCK];
+    for (int t = 0; t < nt; t++) acc[t] = macc[t] = _mm512_setzero_ps();
     for (long p = 0; p < spans; p++) {
-        const __m512 s = span_values(scales, group, k, p), m = span_values(mins, group, k, p);
-        __m512 ds[4];
+        __m512i wv[8];
+        q4_span_weights(w, row_bytes, p, p < whole_spans, wv);
+        const __m512 s = lane_values(scales, group, k, p), m = lane_values(mins, group, k, p);
+        __m512i isum[Q8ACT_ROWS_PER_BLOCK];
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
+        span_dots(isum, nt, wv, act + p * MINIMAX_Q8_SPAN, act_bytes);
         for (int t = 0; t < nt; t++) {
             const uint8_t *a = act + t * act_bytes;
-            ds[t] = _mm512_mul_ps(_mm512_loadu_ps(q8_block_scales(a, spans) + 16 * p), s);
+            const __m512 ds = _mm512_mul_ps(_mm512_loadu_ps(q8_block_scales(a, spans) + 16 * p), s);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), ds, acc[t]);
             macc[t] = _mm512_fmadd_ps(m, _mm512_loadu_ps(q8_block_sums(a, spans) + 16 * p), macc[t]);
         }
-        if (p < whole_spans) {
-#pragma clang loop unroll(full)
-            for (int c = 0; c < 4; c++) {
-                const __m512i bytes = _mm512_loadu_si512(w + (p * MINIMAX_Q8_SPAN + c * 128) / 2);
-                Q4_CHUNK(c, bytes)
-            }
-        } else {
-            for (int c = 0; c < 4 && p * MINIMAX_Q8_SPAN + c * 128 < k; c++) {
-                const long first_byte = (p * MINIMAX_Q8_SPAN + c * 128) / 2;
-                const __m512i bytes = _mm512_maskz_loadu_epi8(byte_mask(row_bytes - first_byte), w + first_byte);
-                Q4_CHUNK(c, bytes)
-            }
-        }
     }
-    for (int t = 0; t < nt; t++) {
-        out[t * out_stride] = reduce_lanes(_mm512_add_ps(acc[t][0], acc[t][1])) + reduce_lanes(macc[t]);
-    }
+    for (int t = 0; t < nt; t++) out[t * out_stride] = reduce_lanes(acc[t]) + reduce_lanes(macc[t]);
 }
-#undef Q4_CHUNK
 
 VNNI_TARGET void minimax_q8act_matvec_rows_int8_vnni(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,

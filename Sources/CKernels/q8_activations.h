@@ -18,6 +18,24 @@ static inline const float *q8_block_scales(const uint8_t *row, long spans) {
 /// Σx of the row's blocks: [spans · 16] fp32 after the scales.
 static inline const float *q8_block_sums(const uint8_t *row, long spans) { return q8_block_scales(row, spans) + spans * 16; }
 
+/// −128 · Σa of the row's blocks: [spans · 16] int32 after the sums (int8 layout; 0 in the q4 one).
+static inline const int32_t *q8_block_corrections(const uint8_t *row, long spans) {
+    return (const int32_t *)(const void *)(q8_block_sums(row, spans) + spans * 16);
+}
+
+/// The block of a span whose values lane j holds (and the lane that holds block j): the transpose
+/// of a 4 × 4 grid, β(j) = 4 · (j mod 4) + ⌊j / 4⌋, its own inverse.
+static inline int q8_lane_block(int j) { return 4 * (j % 4) + j / 4; }
+
+/// Byte offset in a span's 512 codes of element e (< 512) of the span; `partial`: e's block is the
+/// row's last and shorter than 32 (the q4 layout pairs its elements as the weights do).
+static inline long q8_code_position(int layout, long e, int partial) {
+    const long lane = q8_lane_block((int)(e / MINIMAX_Q8_BLOCK)), o = e % MINIMAX_Q8_BLOCK;
+    if (layout == MINIMAX_Q8_LAYOUT_INT8) return 64 * (o / 4) + 4 * lane + o % 4;
+    const long byte = partial ? o / 2 : o % 16, high = partial ? o % 2 : o / 16;
+    return 128 * (byte / 4) + 64 * high + 4 * lane + byte % 4;
+}
+
 /// values[g] (bf16 per group) for the 16 blocks of span p: out[j] is the value of the group that
 /// holds block 16p + j, 0 past the row's last block.
 static inline void span_group_values(const uint16_t *values, long group, long k, long span, float out[16]) {
@@ -29,19 +47,25 @@ static inline void span_group_values(const uint16_t *values, long group, long k,
 }
 
 // Weight rows in panels of about 256 KB (they stay in L2 while every activation row passes), and
-// within a panel, for each block of at most four activation rows, each weight row r: ROW(nt) (nt a
+// within a panel, for each block of at most eight activation rows, each weight row r: ROW(nt) (nt a
 // constant after inlining) computes out[t·out_stride + r] for the block's rows from `at`, its first
 // quantized row. A row's arithmetic is the same in whichever block and panel it falls.
+#define Q8ACT_ROWS_PER_BLOCK 8
 #define Q8ACT_ROWS_LOOP(WEIGHT_ROW_BYTES, ROW)                                                     \
     const long act_bytes = minimax_q8_activation_row_bytes(k);                                     \
     const long panel = (WEIGHT_ROW_BYTES) >= (1L << 16) ? 4 : (1L << 18) / (WEIGHT_ROW_BYTES);      \
     for (long r0 = 0; r0 < rows; r0 += panel) {                                                    \
         const long r1 = r0 + panel < rows ? r0 + panel : rows;                                     \
-        for (long t0 = 0; t0 < act_rows; t0 += 4) {                                                \
+        for (long t0 = 0; t0 < act_rows; t0 += Q8ACT_ROWS_PER_BLOCK) {                             \
             const uint8_t *at = act + t0 * act_bytes;                                              \
+            const long left = act_rows - t0;                                                       \
             for (long r = r0; r < r1; r++) {                                                       \
                 float *o = out + t0 * out_stride + r;                                              \
-                switch (act_rows - t0 < 4 ? act_rows - t0 : 4) {                                   \
+                switch (left < Q8ACT_ROWS_PER_BLOCK ? left : Q8ACT_ROWS_PER_BLOCK) {               \
+                case 8: ROW(8); break;                                                             \
+                case 7: ROW(7); break;                                                             \
+                case 6: ROW(6); break;                                                             \
+                case 5: ROW(5); break;                                                             \
                 case 4: ROW(4); break;                                                             \
                 case 3: ROW(3); break;                                                             \
                 case 2: ROW(2); break;                                                             \

@@ -8,7 +8,7 @@
 
 typedef int32_t i32x16 __attribute__((vector_size(64)));
 
-long minimax_q8_activation_row_bytes(long k) { return q8_spans(k) * (MINIMAX_Q8_SPAN + 2 * 16 * sizeof(float)); }
+long minimax_q8_activation_row_bytes(long k) { return q8_spans(k) * (MINIMAX_Q8_SPAN + 3 * 16 * sizeof(float)); }
 
 /// Codes of one block of 32 values (zero-padded), its scale and its sum.
 static void quantize_block(const float v[32], int8_t a[32], float *scale, float *sum) {
@@ -39,25 +39,24 @@ void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, l
         const float *xr = x + t * x_stride;
         uint8_t *codes = dst + t * row_bytes;
         float *scales = (float *)(void *)(codes + spans * MINIMAX_Q8_SPAN), *sums = scales + spans * 16;
-        memset(codes, layout == MINIMAX_Q8_LAYOUT_INT8 ? 128 : 0, spans * MINIMAX_Q8_SPAN);
-        memset(scales, 0, 2 * spans * 16 * sizeof(float));
+        int32_t *corrections = (int32_t *)(void *)(sums + spans * 16);
+        memset(codes, 0, spans * MINIMAX_Q8_SPAN);
+        memset(scales, 0, 3 * spans * 16 * sizeof(float));
         for (long b = 0; b < blocks; b++) {
             const long first = b * MINIMAX_Q8_BLOCK, count = k - first < 32 ? k - first : 32;
             float v[32] = {0};
             int8_t a[32];
             memcpy(v, xr + first, count * sizeof(float));
-            quantize_block(v, a, scales + b, sums + b);
-            if (layout == MINIMAX_Q8_LAYOUT_INT8) {
-                for (int j = 0; j < 32; j++) codes[first + j] = (uint8_t)(a[j] + 128);
-                continue;
+            // Block b's values go to lane β(b mod 16) of its span (CKernels.h).
+            const long span = b / 16, slot = 16 * span + q8_lane_block((int)(b % 16));
+            quantize_block(v, a, scales + slot, sums + slot);
+            int32_t code_sum = 0;
+            uint8_t *span_codes = codes + span * MINIMAX_Q8_SPAN;
+            for (int j = 0; j < count; j++) {
+                span_codes[q8_code_position(layout, first % MINIMAX_Q8_SPAN + j, count < 32)] = (uint8_t)a[j];
+                code_sum += a[j];
             }
-            // q4 order: the block's low-nibble partners at 16q, its high-nibble partners at 64 + 16q
-            // of its chunk of 128 (a partial block pairs consecutive elements, as the weights do).
-            uint8_t *low = codes + (b / 4) * 128 + 16 * (b % 4), *high = low + 64;
-            for (int j = 0; j < 16; j++) {
-                low[j] = (uint8_t)(count == 32 ? a[j] : a[2 * j]);
-                high[j] = (uint8_t)(count == 32 ? a[j + 16] : a[2 * j + 1]);
-            }
+            corrections[slot] = layout == MINIMAX_Q8_LAYOUT_INT8 ? -128 * code_sum : 0;
         }
     }
 }

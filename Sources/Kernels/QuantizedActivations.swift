@@ -11,10 +11,11 @@ import Tensors
 public final class QuantizedActivations: @unchecked Sendable {
     /// Which weights the codes are laid out for.
     public enum Layout: Sendable {
-        /// Natural order, stored as a + 128 (the unsigned operand against int8 weights).
+        /// Each span's blocks transposed into the integer lanes, with −128 · Σa per block (the
+        /// correction for int8 weights met as the unsigned operand w + 128).
         case int8Weights
-        /// Signed codes, each 128-element chunk holding the q4 bytes' low-nibble partners, then their
-        /// high-nibble partners.
+        /// Each span's blocks transposed into the integer lanes, the codes ordered as the partners of
+        /// the q4 bytes' low and high nibbles.
         case int4Weights
 
         /// The layout for weights of `dtype` (`int8` or `int4`).
@@ -75,23 +76,34 @@ public final class QuantizedActivations: @unchecked Sendable {
     /// The code of element i of row t.
     public func code(row t: Int, element i: Int) -> Int8 {
         precondition(t < rows && i < k, "QuantizedActivations: element \(i) of row \(t) in [\(rows), \(k)]")
-        let row = base + t * Self.rowBytes(k: k)
-        if layout == .int8Weights { return Int8(Int(row.load(fromByteOffset: i, as: UInt8.self)) - 128) }
-        let block = i / 32, offset = i % 32, whole = block * 32 + 32 <= k
-        let (position, high) = whole ? (offset % 16, offset >= 16) : (offset / 2, offset % 2 == 1)
-        return row.load(fromByteOffset: (block / 4) * 128 + (high ? 64 : 0) + 16 * (block % 4) + position, as: Int8.self)
+        let row = base + t * Self.rowBytes(k: k), span = i / 512, block = i / 32, offset = i % 32
+        let lane = Self.lane(ofBlock: block % 16), partial = block * 32 + 32 > k
+        let position: Int
+        if layout == .int8Weights {
+            position = 64 * (offset / 4) + 4 * lane + offset % 4
+        } else {
+            let (byte, high) = partial ? (offset / 2, offset % 2) : (offset % 16, offset / 16)
+            position = 128 * (byte / 4) + 64 * high + 4 * lane + byte % 4
+        }
+        return row.load(fromByteOffset: span * 512 + position, as: Int8.self)
     }
 
     /// d of block b of row t.
-    public func scale(row t: Int, block b: Int) -> Float { blockValue(t, b, part: 0) }
+    public func scale(row t: Int, block b: Int) -> Float { blockValue(t, b, part: 0, as: Float.self) }
 
     /// Σx of block b of row t.
-    public func sum(row t: Int, block b: Int) -> Float { blockValue(t, b, part: 1) }
+    public func sum(row t: Int, block b: Int) -> Float { blockValue(t, b, part: 1, as: Float.self) }
 
-    private func blockValue(_ t: Int, _ b: Int, part: Int) -> Float {
+    /// −128 · Σa of block b of row t (int8 layout; 0 in the q4 one).
+    public func correction(row t: Int, block b: Int) -> Int32 { blockValue(t, b, part: 2, as: Int32.self) }
+
+    /// The integer lane of its span that holds block b of a span (CKernels.h's β, its own inverse).
+    static func lane(ofBlock b: Int) -> Int { 4 * (b % 4) + b / 4 }
+
+    private func blockValue<Value>(_ t: Int, _ b: Int, part: Int, as type: Value.Type) -> Value {
         let spans = (k + 511) / 512
         precondition(t < rows && b < spans * 16, "QuantizedActivations: block \(b) of row \(t)")
         let values = base + t * Self.rowBytes(k: k) + spans * 512 + part * spans * 16 * 4
-        return values.load(fromByteOffset: b * 4, as: Float.self)
+        return values.load(fromByteOffset: (16 * (b / 16) + Self.lane(ofBlock: b % 16)) * 4, as: type)
     }
 }

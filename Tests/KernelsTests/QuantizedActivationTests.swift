@@ -52,6 +52,10 @@ final class QuantizedActivationTests: XCTestCase {
                         codes: (0..<k).map { a.code(row: t, element: $0) }, scales: (0..<blocks).map { a.scale(row: t, block: $0) },
                         sums: (0..<blocks).map { a.sum(row: t, block: $0) })
                     XCTAssertEqual(got, expected, "\(dtype) k \(k) row \(t)")
+                    for b in 0..<blocks {
+                        let codeSum = expected.codes[(32 * b)..<min(k, 32 * b + 32)].reduce(0) { $0 + Int32($1) }
+                        XCTAssertEqual(a.correction(row: t, block: b), dtype == .int8 ? -128 * codeSum : 0, "\(dtype) k \(k) row \(t) block \(b)")
+                    }
                     if k % 512 != 0 { XCTAssertEqual(a.scale(row: t, block: blocks), 0, "\(dtype) k \(k) padding block") }
                 }
             }
@@ -87,7 +91,8 @@ final class QuantizedActivationTests: XCTestCase {
             for k in depths {
                 for group in groups(k: k, dtype: dtype) {
                     let n = 13, w = weight(n: n, k: k, dtype: dtype, group: group)
-                    for t in [1, 2, 3, 4, 5, 9] {
+                    // Blocks of up to eight activation rows: one, partial and whole blocks and remainders.
+                    for t in [1, 2, 3, 4, 5, 8, 9, 17] {
                         let x = TestSupport.randomValues(t * k, seed: UInt64(t * 31 + k))
                         let a = activations(x, rows: t, k: k, for: dtype)
                         let twin = product(a, w, path: .portable)
@@ -110,7 +115,7 @@ final class QuantizedActivationTests: XCTestCase {
         let paths = [KernelPath.portable] + (vnniAvailable ? [.vnni] : [])
         for dtype in DType.quantizedCases {
             for k in [97, 1100] {
-                let n = 11, rows = 9, w = weight(n: n, k: k, dtype: dtype, group: dtype == .int8 ? nil : 32)
+                let n = 11, rows = 19, w = weight(n: n, k: k, dtype: dtype, group: dtype == .int8 ? nil : 32)
                 let x = TestSupport.randomValues(rows * k, seed: 77)
                 for path in paths {
                     let all = product(activations(x, rows: rows, k: k, for: dtype), w, path: path)

@@ -143,15 +143,17 @@ void minimax_dequantize_q4(
 ///
 /// A quantized row takes `minimax_q8_activation_row_bytes(k)` bytes (64-byte aligned when the
 /// buffer is): S = ⌈k / 512⌉ spans of 16 blocks, stored as
-///   codes [S · 512] bytes, then d [S · 16] fp32, then Σx [S · 16] fp32 (0 past the last block).
-/// The codes' order and encoding depend on the weights they meet:
-///   MINIMAX_Q8_LAYOUT_INT8: natural order, each code stored as the unsigned byte a + 128 (the
-///     unsigned operand of `vpdpbusd`; padding is 128, i.e. a = 0);
-///   MINIMAX_Q8_LAYOUT_Q4: signed codes, each chunk of 128 elements (4 blocks) holds first the 64
-///     partners of the q4 bytes' low nibbles, then the 64 partners of their high nibbles: for
-///     block q < 4 of the chunk, position 16q + j holds element j and position 64 + 16q + j element
-///     j + 16 (the q4 weight layout's pairing); the row's last partial block pairs like the weights'
-///     (position 16q + j: element 2j, 64 + 16q + j: element 2j + 1). Padding is 0.
+///   codes [S · 512] bytes, then d [S · 16] fp32, then Σx [S · 16] fp32, then c [S · 16] int32,
+/// c = −128 · Σa (the int8 layout's correction for weights stored as w + 128; 0 in the q4 layout),
+/// all 0 past the last block. Within a span, lane j (0…15) belongs to block β(j) = 4 · (j mod 4) +
+/// ⌊j / 4⌋ (a 4 × 4 transpose, its own inverse): entry 16p + j of d, Σx and c is block 16p + β(j)'s,
+/// and the 512 codes are eight vectors of 64 bytes whose bytes 4j…4j + 3 belong to lane j's block,
+/// so that one integer lane of `vpdpbusd` accumulates a whole block. Codes are signed (padding 0):
+///   MINIMAX_Q8_LAYOUT_INT8: vector n holds elements 4n…4n + 3 of each lane's block;
+///   MINIMAX_Q8_LAYOUT_Q4: the partners of the q4 weight bytes' nibbles (the block's byte b holds
+///     elements b and b + 16 in its low and high nibble): vector 2n holds the low-nibble partners of
+///     bytes 4n…4n + 3, vector 2n + 1 the high-nibble ones; the row's last partial block pairs like
+///     the weights (byte b: elements 2b and 2b + 1).
 #define MINIMAX_Q8_BLOCK 32
 #define MINIMAX_Q8_SPAN 512
 enum { MINIMAX_Q8_LAYOUT_INT8 = 0, MINIMAX_Q8_LAYOUT_Q4 = 1 };
@@ -166,16 +168,15 @@ void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, l
 /// for the weights' dtype) and the quantized weights of CKernels' quantized section (group: a
 /// multiple of 32, or ≥ k). The integer dot of each block is exact; the float arithmetic depends on
 /// k and the group only, never on act_rows, and the `_portable` twin and the `_vnni` kernel do the
-/// same operations in the same order, so their results are equal bit for bit:
-///   per span p, ds = d[p] · s[p] lane by lane, s[p][j] the scale of block 16p + j's group (0 past
-///   the last block; int8 weights with one group per row skip this product: ds = d[p]);
-///   per chunk c (64 elements for int8 weights — 16 lanes of 4, two blocks; 128 for q4 — lanes of
-///   4 low and 4 high partners, four blocks), in k order: acc[c mod 2] = fma(float(isum_c), ds of
-///   each lane's block, acc[c mod 2]), isum_c the lanes' exact integer dots; chunks starting at or
-///   past k are skipped;
-///   q4 only, per span: macc = fma(m[p], Σx[p], macc), m[p][j] the minimum of block 16p + j's group;
-///   out = reduce(acc[0] + acc[1]) (· the row's scale for int8 weights with one group per row)
-///   (+ reduce(macc) for q4), reduce being halving 8 + 4 + 2 + 1.
+/// same operations in the same order, so their results are equal bit for bit. Per span p, in k
+/// order, lane by lane (lane j: block 16p + β(j)):
+///   ds = d[p] · s[p], s[p][j] the scale of lane j's block's group (0 past the last block; int8
+///   weights with one group per row skip this product: ds = d[p]);
+///   acc = fma(float(isum_p), ds, acc), isum_p[j] the exact integer dot of lane j's block (|isum| <
+///   2^24, so its float is exact);
+///   q4 only: macc = fma(m[p], Σx[p], macc), m[p][j] the minimum of lane j's block's group;
+/// then out = reduce(acc) (· the row's scale for int8 weights with one group per row) (+ reduce(macc)
+/// for q4), reduce being halving 8 + 4 + 2 + 1 over the lanes.
 /// `_vnni` needs AVX512F/BW/VL and AVX512_VNNI (it traps elsewhere).
 void minimax_q8act_matvec_rows_int8_portable(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
