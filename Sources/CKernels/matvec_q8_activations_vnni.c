@@ -112,6 +112,18 @@ VNNI_TARGET static ALWAYS_INLINE void q4_span_weights(const uint8_t *w, long row
 /// hide `vpdpbusd`'s latency (integer sums, so the order changes nothing).
 VNNI_TARGET static ALWAYS_INLINE void span_dots(
     __m512i isum[Q8ACT_ROWS_PER_BLOCK], const int nt, const __m512i wv[8], const uint8_t *a, long act_bytes) {
+    if (nt < 4) {  // few rows (decode): two chains per row, the odd vectors' added at the end
+        __m512i odd[4];
+        for (int t = 0; t < nt; t++) odd[t] = _mm512_setzero_si512();
+        for (int n = 0; n < 8; n += 2) {
+            for (int t = 0; t < nt; t++) {
+                isum[t] = _mm512_dpbusd_epi32(isum[t], wv[n], _mm512_loadu_si512(a + t * act_bytes + 64 * n));
+                odd[t] = _mm512_dpbusd_epi32(odd[t], wv[n + 1], _mm512_loadu_si512(a + t * act_bytes + 64 * (n + 1)));
+            }
+        }
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_add_epi32(isum[t], odd[t]);
+        return;
+    }
     for (int n = 0; n < 8; n++) {
         for (int t = 0; t < nt; t++) isum[t] = _mm512_dpbusd_epi32(isum[t], wv[n], _mm512_loadu_si512(a + t * act_bytes + 64 * n));
     }
