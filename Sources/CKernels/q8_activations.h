@@ -41,12 +41,7 @@ static inline void span_group_values(const uint16_t *values, long group, long k,
             const uint8_t *at = act + t0 * act_bytes;                                              \
             for (long r = r0; r < r1; r++) {                                                       \
                 float *o = out + t0 * out_stride + r;                                              \
-                switch (act_rows - t0 < 4 ? act_rows - t0 : 4) {                                   \
-                case 4: ROW(4); break;                                                             \
-                case 3: ROW(3); break;                                                             \
-                case 2: ROW(2); break;                                                             \
-                default: ROW(1); break;                                                            \
-                }                                                                                  \
+                UP_TO_FOUR_ROWS(act_rows - t0, ROW)                                                \
             }                                                                                      \
         }                                                                                          \
     }
