@@ -47,6 +47,15 @@ static inline float q4_value(const uint8_t *row, const uint16_t *scales, const u
         if (i < end) break;                                                                        \
     }
 
+// ROW(nt) with nt = min(remaining, 4) as a constant, so each block size gets its own inlined body.
+#define UP_TO_FOUR_ROWS(remaining, ROW)                                                            \
+    switch ((remaining) < 4 ? (remaining) : 4) {                                                   \
+    case 4: ROW(4); break;                                                                         \
+    case 3: ROW(3); break;                                                                         \
+    case 2: ROW(2); break;                                                                         \
+    default: ROW(1); break;                                                                        \
+    }
+
 // For each weight row r, the activation rows in blocks of at most four: ROW(nt) (nt a constant
 // after inlining) computes out[t·out_stride + r] for the block's rows. Each output's arithmetic
 // is the same whichever block it falls in, so x_rows never changes a result.
@@ -55,12 +64,7 @@ static inline float q4_value(const uint8_t *row, const uint16_t *scales, const u
         for (long t0 = 0; t0 < x_rows; t0 += 4) {                                                  \
             const float *xt = x + t0 * x_stride;                                                   \
             float *o = out + t0 * out_stride + r;                                                  \
-            switch (x_rows - t0 < 4 ? x_rows - t0 : 4) {                                           \
-            case 4: ROW(4); break;                                                                 \
-            case 3: ROW(3); break;                                                                 \
-            case 2: ROW(2); break;                                                                 \
-            default: ROW(1); break;                                                                \
-            }                                                                                      \
+            UP_TO_FOUR_ROWS(x_rows - t0, ROW)                                                      \
         }                                                                                          \
     }
 
