@@ -3,7 +3,7 @@
 
 // Shared by the int8-activation kernels (not part of the module's public header): where the parts
 // of a quantized activation row lie (layout in CKernels.h), the weight scales of a span's blocks,
-// and the loop over weight rows and blocks of up to four activation rows.
+// and the loop over weight rows and blocks of up to eight activation rows.
 
 #include "quantized.h"
 
@@ -47,21 +47,33 @@ static inline void span_group_values(const uint16_t *values, long group, long k,
 }
 
 // Weight rows in panels of about 256 KB (they stay in L2 while every activation row passes), and
-// within a panel, for each block of at most eight activation rows, each weight row r: ROW(nt) (nt a
-// constant after inlining) computes out[t·out_stride + r] for the block's rows from `at`, its first
-// quantized row. A row's arithmetic is the same in whichever block and panel it falls.
+// within a panel, for each block of activation rows, each weight row r: ROW(nt) (nt a constant
+// after inlining) computes out[t·out_stride + r] for the block's rows from `at`, its first
+// quantized row. A block is at most eight rows, fewer where eight rows' codes would not stay in
+// L1 (q8act_block_rows). A row's arithmetic is the same in whichever block and panel it falls.
 #define Q8ACT_ROWS_PER_BLOCK 8
+#define Q8ACT_L1_BUDGET (24L << 10)
+
+/// Activation rows per block: the largest of 8, 4, 2, 1 whose rows take at most Q8ACT_L1_BUDGET
+/// bytes (the rest of the 32 KB L1 holds the weight row's span and the outputs), at least one.
+static inline long q8act_block_rows(long act_bytes) {
+    long n = Q8ACT_ROWS_PER_BLOCK;
+    while (n > 1 && n * act_bytes > Q8ACT_L1_BUDGET) n /= 2;
+    return n;
+}
+
 #define Q8ACT_ROWS_LOOP(WEIGHT_ROW_BYTES, ROW)                                                     \
     const long act_bytes = minimax_q8_activation_row_bytes(k);                                     \
+    const long block = q8act_block_rows(act_bytes);                                                \
     const long panel = (WEIGHT_ROW_BYTES) >= (1L << 16) ? 4 : (1L << 18) / (WEIGHT_ROW_BYTES);      \
     for (long r0 = 0; r0 < rows; r0 += panel) {                                                    \
         const long r1 = r0 + panel < rows ? r0 + panel : rows;                                     \
-        for (long t0 = 0; t0 < act_rows; t0 += Q8ACT_ROWS_PER_BLOCK) {                             \
+        for (long t0 = 0; t0 < act_rows; t0 += block) {                                            \
             const uint8_t *at = act + t0 * act_bytes;                                              \
             const long left = act_rows - t0;                                                       \
             for (long r = r0; r < r1; r++) {                                                       \
                 float *o = out + t0 * out_stride + r;                                              \
-                switch (left < Q8ACT_ROWS_PER_BLOCK ? left : Q8ACT_ROWS_PER_BLOCK) {               \
+                switch (left < block ? left : block) {                                             \
                 case 8: ROW(8); break;                                                             \
                 case 7: ROW(7); break;                                                             \
                 case 6: ROW(6); break;                                                             \

@@ -109,12 +109,12 @@ final class QuantizedActivationTests: XCTestCase {
         }
     }
 
-    /// A row's result is the same bits alone, with others, in any position of a block of four, and
+    /// A row's result is the same bits alone, with others, in any position of a block of rows, and
     /// for any split of the weight rows.
     func testResultsDoNotDependOnTheOtherRows() {
         let paths = [KernelPath.portable] + (vnniAvailable ? [.vnni] : [])
         for dtype in DType.quantizedCases {
-            for k in [97, 1100] {
+            for k in [97, 1100, 2600] {  // 2600: blocks of four rows (eight would not stay in L1)
                 let n = 11, rows = 19, w = weight(n: n, k: k, dtype: dtype, group: dtype == .int8 ? nil : 32)
                 let x = TestSupport.randomValues(rows * k, seed: 77)
                 for path in paths {
