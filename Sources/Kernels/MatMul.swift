@@ -73,13 +73,18 @@ public enum MatMul {
         PackedMatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel, accumulate: true)
     }
 
+    /// Weight rows per task when threads split the n weight rows of a product with `rows` activation
+    /// rows of k: enough that a task is worth a thread (~32k multiply-adds); all n when not parallel.
+    static func weightRowGrain(n: Int, k: Int, rows: Int, parallel: Bool) -> Int {
+        parallel ? max(1, 32768 / max(1, k &* rows)) : n
+    }
+
     /// Each row of x [T, K] against every weight row, in the matrix-vector kernel's order.
     static func rowWise(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>, parallel: Bool
     ) {
         let n = weight.shape[0], k = weight.shape[1]
-        // Enough weight rows per task that a task is worth a thread (~32k multiply-adds).
-        let grain = parallel ? max(1, 32768 / max(1, k &* rows)) : n
+        let grain = weightRowGrain(n: n, k: k, rows: rows, parallel: parallel)
         if weight.dtype == .float16 {
             let outAddress = UnsafeMutableRawPointer(out)
             Parallel.forEachRange(n, grain: grain) { range in

@@ -17,9 +17,7 @@ enum QuantizedActivationProduct {
             loop.weight = weight
             loop.out = out
             defer { loop.weight = nil }
-            // Enough weight rows per task that a task is worth a thread (~32k multiply-adds).
-            let grain = parallel ? max(1, 32768 / max(1, k &* rows)) : n
-            Parallel.forEachRange(n, grain: grain, loop: loop)
+            Parallel.forEachRange(n, grain: MatMul.weightRowGrain(n: n, k: k, rows: rows, parallel: parallel), loop: loop)
         }
     }
 }

@@ -94,11 +94,10 @@ public struct QuantizationConfig: Sendable, Equatable {
         return QuantizationConfig(scheme: own, groupSize: own == .q4 ? 32 : nil, scope: scope, int4Offset: int4Offset)
     }
 
-    /// The schemes that differ from `scheme`, in words (`minimax inspect`, `quantize`): "" or
-    /// " (attention int8, LM head int8)".
-    public var ownSchemesSummary: String {
-        let parts = [attentionScheme.map { "attention \($0.rawValue)" }, headScheme.map { "LM head \($0.rawValue)" }].compactMap { $0 }
-        return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
+    /// The roles whose scheme differs from `scheme`, in words (`minimax inspect`, `quantize`), e.g.
+    /// ["attention int8", "LM head int8"]; empty when none does.
+    public var ownSchemes: [String] {
+        [attentionScheme.map { "attention \($0.rawValue)" }, headScheme.map { "LM head \($0.rawValue)" }].compactMap { $0 }
     }
 
     /// The group of a row of k elements.

@@ -38,7 +38,7 @@ struct InspectCommand: ParsableCommand {
         if let window = c.slidingWindow { lines.append("sliding window      \(window)") }
         lines.append("tied embeddings     \(c.tieWordEmbeddings)")
         if let q = c.quantization {
-            lines.append("quantization        \(q.scheme.rawValue), \(q.groupSize.map { "groups of \($0)" } ?? "one scale per row"), \(q.scope.summary)\(q.ownSchemesSummary)")
+            lines.append("quantization        \(q.scheme.rawValue), \(q.groupSize.map { "groups of \($0)" } ?? "one scale per row"), \(q.scope.summary)\(q.ownSchemes.isEmpty ? "" : " (\(q.ownSchemes.joined(separator: ", ")))")")
         }
         lines.append("eos token ids       \(c.eosTokenIDs.isEmpty ? "none" : c.eosTokenIDs.map(String.init).joined(separator: ", "))")
         lines.append("parameters          \(format(counts.total)) total, \(format(counts.activePerToken)) active per token (excluding \(format(counts.embedding)) in embedding + LM head)")

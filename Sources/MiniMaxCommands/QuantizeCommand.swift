@@ -82,7 +82,7 @@ struct QuantizeCommand: ParsableCommand {
         let summary = try CheckpointQuantizer.quantize(
             model: URL(fileURLWithPath: model), out: URL(fileURLWithPath: out), quantization: q)
         print("quantized \(summary.quantizedTensors) tensors to \(type) (group \(q.groupSize.map(String.init) ?? "row")"
-              + "\(q.ownSchemesSummary.isEmpty ? "" : "; " + q.ownSchemesSummary.dropFirst(2).dropLast())), "
+              + "\(q.ownSchemes.map { "; " + $0 }.joined())), "
               + "copied \(summary.copiedTensors); weights \(InspectCommand.bytes(summary.bytesBefore)) → "
               + "\(InspectCommand.bytes(summary.bytesAfter)); wrote \(out)")
     }

@@ -217,21 +217,17 @@ original_rollout = trainer._generate_and_score_completions
 original_generate = trainer._generate
 original_logps = trainer._get_per_token_logps_and_entropies
 
-def timed_generate(*args, **kwargs):
-    start = time.perf_counter()
-    try:
-        return original_generate(*args, **kwargs)
-    finally:
-        inner["generate"] += time.perf_counter() - start
-
-def timed_logps(*args, **kwargs):
-    if not inner["in_rollout"]:
-        return original_logps(*args, **kwargs)
-    start = time.perf_counter()
-    try:
-        return original_logps(*args, **kwargs)
-    finally:
-        inner["old_logps"] += time.perf_counter() - start
+def timed(original, key, only_in_rollout=False):
+    """original, adding its seconds to inner[key] (only inside a rollout if only_in_rollout)."""
+    def wrapper(*args, **kwargs):
+        if only_in_rollout and not inner["in_rollout"]:
+            return original(*args, **kwargs)
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            inner[key] += time.perf_counter() - start
+    return wrapper
 
 def timed_rollout(*args, **kwargs):
     inner.update(generate=0.0, old_logps=0.0, in_rollout=True)
@@ -250,8 +246,8 @@ def timed_rollout(*args, **kwargs):
     return output
 
 trainer._generate_and_score_completions = timed_rollout
-trainer._generate = timed_generate
-trainer._get_per_token_logps_and_entropies = timed_logps
+trainer._generate = timed(original_generate, "generate")
+trainer._get_per_token_logps_and_entropies = timed(original_logps, "old_logps", only_in_rollout=True)
 trainer.train()
 
 steps = []
