@@ -87,6 +87,28 @@ BF16_TARGET void minimax_bf16_pack_activations(const float *x, long rows, long k
     }
 }
 
+BF16_TARGET void minimax_amx_bf16_pack_activations_avx512(const float *x, long rows, long k, uint32_t *dst) {
+    const long pairs = (k + 31) / 32 * 16, padded_rows = (rows + 31) / 32 * 32;
+    for (long t0 = 0; t0 < padded_rows; t0 += 16) {
+        uint32_t *tile = dst + t0 * pairs;  // tile t0 / 16 is [pairs, 16]
+        for (long p0 = 0; p0 < pairs; p0 += 16) {
+            // r[i]: row t0 + i at pairs p0..p0+15 (zero past k and past the rows).
+            __m512i r[16];
+            for (int i = 0; i < 16; i++) {
+                if (t0 + i < rows) {
+                    const float *src = x + (t0 + i) * k;
+                    r[i] = _mm512_inserti64x4(_mm512_castsi256_si512((__m256i)round16(src, 2 * p0, k)),
+                                              (__m256i)round16(src, 2 * p0 + 16, k), 1);
+                } else {
+                    r[i] = _mm512_setzero_si512();
+                }
+            }
+            transpose16(r);  // r[j]: the 16 rows at pair p0 + j
+            for (int j = 0; j < 16; j++) _mm512_storeu_si512(tile + (p0 + j) * 16, r[j]);
+        }
+    }
+}
+
 BF16_TARGET void minimax_bf16_pack_panel(
     const uint16_t *w, long k, long width, long first_pair, long pairs, uint32_t *panel) {
     // Pairs [0, full) lie wholly inside the rows; an odd K's last pair has a zero high half.
@@ -171,6 +193,11 @@ BF16_TARGET void minimax_bf16_dot_panel(
 #else  // not x86-64: no vdpbf16ps; Swift's `KernelPath` never selects these.
 
 void minimax_bf16_pack_activations(const float *x, long rows, long k, uint32_t *dst) {
+    (void)x; (void)rows; (void)k; (void)dst;
+    __builtin_trap();
+}
+
+void minimax_amx_bf16_pack_activations_avx512(const float *x, long rows, long k, uint32_t *dst) {
     (void)x; (void)rows; (void)k; (void)dst;
     __builtin_trap();
 }

@@ -11,7 +11,8 @@ import Tensors
 /// thread packs its weights 32 output columns × `depthBlock` pairs of k at a time into a panel of
 /// (W[n, k], W[n, k+1]) pairs and runs an 8 × 32 micro-kernel (16 fp32 accumulators) over it. Each
 /// output is one fp32 accumulation in k order by one thread, so results depend neither on the
-/// thread count nor on which rows share a tile. Without the instruction, `multiplyPortable` runs.
+/// thread count nor on which rows share a tile. Without the instruction, `multiplyPortable` runs;
+/// on CPUs with AMX tiles (`KernelPath.usesAMXBFloat16`), `AMXBFloat16MatMul` runs instead.
 public enum BFloat16DotMatMul {
     /// Pairs of k per weight panel: 32 columns × 512 pairs × 4 bytes = 64 KB, resident in L2.
     static let depthBlock = 512
@@ -34,6 +35,10 @@ public enum BFloat16DotMatMul {
         guard rows > 0, n > 0 else { return }
         guard k > 0 else {
             out.initialize(repeating: 0, count: rows * n)
+            return
+        }
+        if AMXBFloat16MatMul.isAvailable {
+            AMXBFloat16MatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
             return
         }
         guard isAvailable else {

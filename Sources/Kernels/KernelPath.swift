@@ -12,7 +12,8 @@ import Foundation
 /// - `--precision bf16` tiled products: `vdpbf16ps` from `bf16` up when the CPU has AVX512_BF16;
 /// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` from `vnni` up
 ///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), the portable C twin below;
-/// - `amx` is a dispatch slot: no AMX tile kernel exists yet, so it runs the best kernels below it.
+/// - `--precision bf16` tiled products: AMX tiles (`tdpbf16ps`) on `amx` when the CPU has AMX_BF16
+///   and the OS granted the tile state; int8-activation products have no AMX kernel and run `vnni`'s.
 public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
     case portable, avx2, avx512, bf16, vnni, amx
 
@@ -85,6 +86,9 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
         self >= .vnni && CPUFeatures.detected.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI))
     }
 
+    /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).
+    public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxBF16]) }
+
     /// `--precision bf16` products run on `vdpbf16ps`.
     public var usesBFloat16Dot: Bool { self >= .bf16 && Self.bf16.isAvailable() }
 
@@ -95,8 +99,8 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "kernel path: \(self) (available: \(Self.available().map(\.description).joined(separator: ", ")); MINIMAX_KERNEL forces one)",
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
-            "  --precision bf16 tiled: \(usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
+            "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
             "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")",
-        ] + (self >= .amx ? ["  amx: no AMX tile kernel yet; the tiers below run"] : [])
+        ]
     }
 }

@@ -33,6 +33,7 @@ struct KernelBenchCommand: ParsableCommand {
         let triples = try triples()
         print("threads \(Parallel.threadCount)")
         for line in KernelPath.selected.kernelReport { print(line) }
+        let amxPeak = benchAMXPeak()
         for dtype in [DType.float32, .bfloat16, .int8, .int4] {
             for shape in triples {
                 let (t, k, n) = (shape[0], shape[1], shape[2])
@@ -42,7 +43,7 @@ struct KernelBenchCommand: ParsableCommand {
                 // Quantized weights are dequantized into the fp32 tiled kernel: timed for completeness.
                 let seconds = best { _ = MatMul.multiply(x, w) }
                 print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
-                if dtype == .bfloat16 { benchBFloat16Dot(x, w) }
+                if dtype == .bfloat16 { benchBFloat16Dot(x, w, amxPeak: amxPeak) }
                 if dtype.isQuantized { benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)") }
             }
             let k = 4096, n = 8192
@@ -55,11 +56,29 @@ struct KernelBenchCommand: ParsableCommand {
         }
     }
 
-    /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`) on the same shape.
-    func benchBFloat16Dot(_ x: Matrix, _ w: TensorView) {
+    /// GFLOP/s of a register-only `tdpbf16ps` loop on every thread at once: the AMX tiles' peak,
+    /// which the AMX product is measured against. nil (and a line saying so) without AMX.
+    func benchAMXPeak() -> Double? {
+        guard AMXBFloat16MatMul.isAvailable else {
+            print("amx bf16 tile peak: skipped, no AMX tiles here (cpu features: \(CPUFeatures.detected); kernel path \(KernelPath.selected))")
+            return nil
+        }
+        let threads = Parallel.threadCount, iterations = 200_000
+        let run = { Parallel.forEachRange(threads, grain: 1) { _ in AMXBFloat16MatMul.runPeakLoop(iterations: iterations) } }
+        run()
+        let flops = Double(threads * iterations * AMXBFloat16MatMul.peakLoopFlopsPerIteration)
+        let peak = flops / best(run) / 1e9
+        print(String(format: "amx bf16 tile peak (register-only tdpbf16ps loop, %d threads): %.1f GFLOP/s", threads, peak))
+        return peak
+    }
+
+    /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or
+    /// `vdpbf16ps`) on the same shape; with AMX, also as a share of the tiles' peak.
+    func benchBFloat16Dot(_ x: Matrix, _ w: TensorView, amxPeak: Double?) {
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
-        let label = String(format: "bfloat16 (bf16 activations, vdpbf16ps) matmul T=%d K=%d N=%d", t, k, n)
-        guard BFloat16DotMatMul.isAvailable else {
+        let kernel = AMXBFloat16MatMul.isAvailable ? "tdpbf16ps amx" : "vdpbf16ps"
+        let label = String(format: "bfloat16 (bf16 activations, %@) matmul T=%d K=%d N=%d", kernel, t, k, n)
+        guard BFloat16DotMatMul.isAvailable || AMXBFloat16MatMul.isAvailable else {
             print("\(label): skipped, this CPU has no AVX512_BF16")
             return
         }
@@ -72,7 +91,9 @@ struct KernelBenchCommand: ParsableCommand {
                 return best(run)
             }
         }
-        print(String(format: "%@: %.1f GFLOP/s", label, 2.0 * Double(t * k * n) / seconds / 1e9))
+        let rate = 2.0 * Double(t * k * n) / seconds / 1e9
+        let share = amxPeak.map { String(format: " (%.0f %% of the amx peak)", 100 * rate / $0) } ?? ""
+        print(String(format: "%@: %.1f GFLOP/s%@", label, rate, share))
     }
 
     /// The product with activations quantized to int8 per block of 32 (`QuantizedActivations`,

@@ -80,6 +80,44 @@ void minimax_bf16_dot_panel(
     float *out, long out_stride, long width, int accumulate);
 #endif
 
+#ifndef MINIMAX_CKERNELS_AMX
+#define MINIMAX_CKERNELS_AMX
+/// The bf16 × bf16 product on AMX tiles (matmul_amx.c): out[t, n] = Σ_k bf16(x[t, k]) · w[n, k]
+/// with fp32 sums, the weights as the tiles' A operand (read in place from [N, K] bf16 rows) and
+/// the activations as B. K is padded with zeros to a multiple of 32 (P = that / 2 pairs).
+/// `tiles` picks the AMX instructions (only where `minimax_cpu_features()` has AMX_TILE and
+/// AMX_BF16: the OS granted the tile state) or the software model of the tiles, which runs the
+/// same kernel code on any CPU (for tests; slow).
+enum { MINIMAX_AMX_TILES_MODEL = 0, MINIMAX_AMX_TILES_HARDWARE = 1 };
+
+/// Words of packed activations for `rows` rows of k: ⌈rows / 32⌉·32 × P.
+long minimax_amx_bf16_packed_words(long rows, long k);
+
+/// Rounds x [rows, k] to bf16 (nearest even) and packs it in tiles of 16 rows: word
+/// (t / 16, p, t % 16) is the pair (x[t, 2p], x[t, 2p + 1]), 0 past k and past `rows` (up to a
+/// multiple of 32 rows). dst: `minimax_amx_bf16_packed_words(rows, k)` words.
+void minimax_amx_bf16_pack_activations(const float *x, long rows, long k, uint32_t *dst);
+/// The same with AVX512_BF16 (`vcvtneps2bf16`, 16 × 16 word transposes); bit-equal to the above.
+/// Only where `minimax_cpu_features()` has AVX512F/BW/VL and AVX512_BF16.
+void minimax_amx_bf16_pack_activations_avx512(const float *x, long rows, long k, uint32_t *dst);
+
+/// Weight rows that share one pass over the activations (whole 32-row blocks): the scratch a
+/// product needs is this many rows of K padded to a multiple of 32, bf16.
+long minimax_amx_bf16_chunk_rows(long k);
+
+/// out[t · out_stride + n] = Σ_k bf16 x[t, k] · w[n, k] for t < rows and first ≤ n < first + count.
+/// packed: `minimax_amx_bf16_pack_activations`; w: [N, k] bf16; scratch: chunk_rows × padded K
+/// bf16 (holds weight rows copied with zero padding where K is not a multiple of 32 or the last
+/// 32-row block is partial). Each output is one fp32 accumulation in k order.
+void minimax_amx_bf16_product(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch, int tiles);
+
+/// `iterations` × four `tdpbf16ps` on register tiles (no memory operands): 65536 flops each, the
+/// tiles' peak rate when timed. AMX hardware only.
+void minimax_amx_bf16_peak_loop(long iterations);
+#endif
+
 #ifndef MINIMAX_CKERNELS_CPU
 #define MINIMAX_CKERNELS_CPU
 /// Bits of `minimax_cpu_features()`: each set only when the CPU has the instructions and the OS

@@ -1,0 +1,72 @@
+// The body of the AMX bf16 product (matmul_amx.c includes it twice: for the tile instructions and
+// for the software model of amx_tiles.h). AMX_VARIANT(name) names this copy's functions and
+// AMX_TARGET gives them their target attribute.
+//
+// Roles: the weights are the A operand and the activations the B operand, so C = W · xᵀ:
+//   A tile (tiles 4, 5): 16 weight rows × 32 bf16 of k, read straight from the checkpoint's
+//     row-major [N, K] bf16 (stride 2K bytes) — no weight packing when K is a multiple of 32;
+//   B tile (tiles 6, 7): 16 pairs of k × 16 activation rows, one 1 KB run of the packed activations;
+//   C tiles 0–3: 2 × 2 blocks of 16 weight rows × 16 activation rows, fp32, stored transposed into out.
+// Each output is one fp32 accumulation over k in the instruction's order, whatever the block.
+
+/// One 32-weight-row block `w` (row stride `w_stride` elements, `steps` × 32 bf16 each) against the
+/// 32 activation rows of `b` (two 16-row tiles of packed activations, `steps` × 256 words apart):
+/// c[q][m][j] for q = 2·(weight half) + (activation half).
+AMX_TARGET static void AMX_VARIANT(amx_bf16_block)(
+    const uint16_t *w, long w_stride, const uint32_t *b0, const uint32_t *b1, long steps, float c[4][16][16]) {
+    TILE_ZERO(0);
+    TILE_ZERO(1);
+    TILE_ZERO(2);
+    TILE_ZERO(3);
+    const long stride = w_stride * 2;
+    for (long s = 0; s < steps; s++) {
+        TILE_LOAD(4, w + 32 * s, stride);
+        TILE_LOAD(5, w + 16 * w_stride + 32 * s, stride);
+        TILE_LOAD(6, b0 + 256 * s, 64);
+        TILE_LOAD(7, b1 + 256 * s, 64);
+        TILE_DPBF16PS(0, 4, 6);
+        TILE_DPBF16PS(1, 4, 7);
+        TILE_DPBF16PS(2, 5, 6);
+        TILE_DPBF16PS(3, 5, 7);
+    }
+    TILE_STORE(0, c[0], 64);
+    TILE_STORE(1, c[1], 64);
+    TILE_STORE(2, c[2], 64);
+    TILE_STORE(3, c[3], 64);
+}
+
+AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch) {
+    const long padded_k = amx_padded_k(k), steps = padded_k / 32, tile_words = amx_pairs(k) * 16;
+    const long chunk_rows = minimax_amx_bf16_chunk_rows(k);
+    float c[4][16][16] __attribute__((aligned(64)));
+    const amx_tile_config config = amx_config(8, 16, 64);
+    TILE_CONFIGURE(&config);
+    for (long n0 = first; n0 < first + count; n0 += chunk_rows) {
+        const long n1 = n0 + chunk_rows < first + count ? n0 + chunk_rows : first + count;
+        // Whole 32-row blocks of a K that is a multiple of 32 are read in place; the rest is copied
+        // into scratch, rows padded with zeros to padded_k and blocks to 32 rows.
+        const int in_place = padded_k == k;
+        const long whole = in_place ? (n1 - n0) / 32 * 32 : 0;
+        if (whole < n1 - n0) {
+            const long copied = n1 - n0 - whole, copied_rows = (copied + 31) / 32 * 32;
+            memset(scratch, 0, (size_t)(copied_rows * padded_k) * sizeof(uint16_t));
+            for (long r = 0; r < copied; r++) memcpy(scratch + r * padded_k, w + (n0 + whole + r) * k, (size_t)k * sizeof(uint16_t));
+        }
+        for (long t0 = 0; t0 < rows; t0 += 32) {
+            const uint32_t *b0 = packed + (t0 / 16) * tile_words, *b1 = b0 + tile_words;
+            for (long r0 = n0; r0 < n1; r0 += 32) {
+                const long local = r0 - n0;
+                const uint16_t *block = local < whole ? w + r0 * k : scratch + (local - whole) * padded_k;
+                AMX_VARIANT(amx_bf16_block)(block, local < whole ? k : padded_k, b0, b1, steps, c);
+                const long weight_rows = n1 - r0 < 32 ? n1 - r0 : 32, token_rows = rows - t0 < 32 ? rows - t0 : 32;
+                for (long t = 0; t < token_rows; t++) {
+                    float *o = out + (t0 + t) * out_stride + r0;
+                    for (long m = 0; m < weight_rows; m++) o[m] = c[2 * (m / 16) + t / 16][m % 16][t % 16];
+                }
+            }
+        }
+    }
+    TILE_RELEASE();
+}

@@ -1,0 +1,106 @@
+#include "CKernels.h"
+#include <string.h>
+
+// The bf16 × bf16 product on AMX tiles (`tdpbf16ps`), and the same code on the software model of
+// the tiles (amx_tiles.h) so that it is tested on every CPU. The body is amx_bf16_body.h; the
+// activations' packing and the blocking are here.
+
+static inline long amx_padded_k(long k) { return (k + 31) / 32 * 32; }
+static inline long amx_pairs(long k) { return amx_padded_k(k) / 2; }
+
+long minimax_amx_bf16_packed_words(long rows, long k) { return (rows + 31) / 32 * 32 * amx_pairs(k); }
+
+long minimax_amx_bf16_chunk_rows(long k) {
+    // Weight rows that share one pass over the activations: about 1 MB of them (L2-resident while
+    // every 32-row block of activations passes), in whole 32-row blocks, at least one.
+    const long rows = (1L << 20) / (2 * amx_padded_k(k)) / 32 * 32;
+    return rows < 32 ? 32 : rows;
+}
+
+/// x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN.
+static inline uint32_t round_bf16(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (bits >> 16) | 0x40;
+    return (bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16;
+}
+
+void minimax_amx_bf16_pack_activations(const float *x, long rows, long k, uint32_t *dst) {
+    const long pairs = amx_pairs(k), padded_rows = (rows + 31) / 32 * 32;
+    for (long t = 0; t < padded_rows; t++) {
+        uint32_t *tile = dst + (t / 16) * pairs * 16 + t % 16;  // tile t / 16 is [pairs, 16]
+        const float *row = x + t * k;
+        for (long p = 0; p < pairs; p++) {
+            const long e = 2 * p;
+            uint32_t word = 0;
+            if (t < rows && e < k) word = round_bf16(row[e]) | (e + 1 < k ? round_bf16(row[e + 1]) << 16 : 0);
+            tile[p * 16] = word;
+        }
+    }
+}
+
+#define AMX_TARGET
+#define AMX_VARIANT(name) name##_model
+#include "amx_tiles.h"
+#include "amx_bf16_body.h"
+#undef AMX_TARGET
+#undef AMX_VARIANT
+
+#if defined(__x86_64__)
+
+#define AMX_HARDWARE
+#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16,amx-int8")))
+#define AMX_VARIANT(name) name##_hardware
+#include "amx_tiles.h"
+#include "amx_bf16_body.h"
+
+AMX_TARGET void minimax_amx_bf16_peak_loop(long iterations) {
+    const amx_tile_config config = amx_config(8, 16, 64);
+    TILE_CONFIGURE(&config);
+    for (int t = 0; t < 8; t++) {
+        // _tile_zero takes a constant tile number.
+        switch (t) {
+        case 0: TILE_ZERO(0); break;
+        case 1: TILE_ZERO(1); break;
+        case 2: TILE_ZERO(2); break;
+        case 3: TILE_ZERO(3); break;
+        case 4: TILE_ZERO(4); break;
+        case 5: TILE_ZERO(5); break;
+        case 6: TILE_ZERO(6); break;
+        default: TILE_ZERO(7); break;
+        }
+    }
+    for (long i = 0; i < iterations; i++) {
+        TILE_DPBF16PS(0, 4, 6);
+        TILE_DPBF16PS(1, 4, 7);
+        TILE_DPBF16PS(2, 5, 6);
+        TILE_DPBF16PS(3, 5, 7);
+    }
+    TILE_RELEASE();
+}
+
+#else  // not x86-64: no tiles; Swift's `KernelPath` never asks for them.
+
+static void amx_bf16_rows_hardware(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch) {
+    (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
+    __builtin_trap();
+}
+
+void minimax_amx_bf16_peak_loop(long iterations) {
+    (void)iterations;
+    __builtin_trap();
+}
+
+#endif
+
+void minimax_amx_bf16_product(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch, int tiles) {
+    if (rows <= 0 || count <= 0) return;
+    if (tiles == MINIMAX_AMX_TILES_HARDWARE)
+        amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
+    else
+        amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
+}

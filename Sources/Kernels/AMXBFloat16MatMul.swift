@@ -1,0 +1,101 @@
+import CKernels
+import Tensors
+
+/// The `--precision bf16` product on Intel AMX tiles (`tdpbf16ps`, a 16 × 16 × 32 block of bf16
+/// multiply-adds per instruction): `out[T, N] = bf16(x)[T, K] · Wᵀ` with fp32 sums, as
+/// `BFloat16DotMatMul` computes it on `vdpbf16ps`.
+///
+/// The weights are the tiles' A operand, read in place from the checkpoint's `[N, K]` bf16 rows (K
+/// a multiple of 32; otherwise each thread copies them, zero-padded, into scratch); the activations
+/// are rounded and packed once per call into 16-row tiles of bf16 pairs, the B operand. Threads
+/// split the weight rows in 32-row blocks; each runs 2 × 2 output tiles (32 weight rows × 32
+/// activation rows) over the whole of K, so an output's sum does not depend on the thread count or
+/// on the other rows in the call.
+///
+/// `Tiles.model` runs the same kernel code on a software model of the tile registers: the tests
+/// check the layouts and tails with it on every CPU, and hold the instructions to it where AMX exists.
+public enum AMXBFloat16MatMul {
+    public enum Tiles: Sendable {
+        /// The AMX instructions (only where `KernelPath.usesAMXBFloat16`).
+        case hardware
+        /// The software model of the tiles (any CPU; slow).
+        case model
+    }
+
+    /// Whether `BFloat16DotMatMul` runs here: a CPU with AMX_TILE and AMX_BF16 whose OS granted the
+    /// tile state, and a kernel path (`KernelPath.selected`) of `amx`.
+    public static var isAvailable: Bool { KernelPath.selected.usesAMXBFloat16 }
+
+    /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`.
+    public static func multiply(
+        _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool = true, tiles: Tiles = .hardware
+    ) {
+        precondition(weight.shape.count == 2 && weight.dtype == .bfloat16, "AMX product needs 2-D bf16 weights, got \(weight.dtype) \(weight.shape)")
+        precondition(tiles == .model || isAvailable, "AMX tiles are not available here (\(CPUFeatures.detected))")
+        let n = weight.shape[0], k = weight.shape[1]
+        guard rows > 0, n > 0 else { return }
+        guard k > 0 else {
+            out.initialize(repeating: 0, count: rows * n)
+            return
+        }
+        // packed: [⌈T/32⌉·32 / 16, P, 16] words
+        ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_packed_words(rows, k)) { packed in
+            packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
+            multiplyPacked(packed, rows: rows, weight: weight, into: out, parallel: parallel, tiles: tiles)
+        }
+    }
+
+    /// The packed B operand, threads splitting 32-row blocks of activations.
+    static func packActivations(
+        _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt32>, parallel: Bool
+    ) {
+        let blocks = (rows + 31) / 32, blockWords = minimax_amx_bf16_packed_words(32, k)
+        let useAVX512 = KernelPath.selected.usesBFloat16Dot
+        let xAddress = UnsafeRawPointer(x), packedAddress = UnsafeMutableRawPointer(packed)
+        // ~64k elements per task before a thread is worth starting.
+        let grain = parallel ? max(1, 65536 / (32 * k)) : blocks
+        Parallel.forEachRange(blocks, grain: grain) { range in
+            let first = range.lowerBound * 32, count = min(range.upperBound * 32, rows) - first
+            let x = xAddress.assumingMemoryBound(to: Float.self) + first * k
+            let dst = packedAddress.assumingMemoryBound(to: UInt32.self) + range.lowerBound * blockWords
+            if useAVX512 {
+                minimax_amx_bf16_pack_activations_avx512(x, count, k, dst)
+            } else {
+                minimax_amx_bf16_pack_activations(x, count, k, dst)
+            }
+        }
+    }
+
+    /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
+    static func multiplyPacked(
+        _ packed: UnsafePointer<UInt32>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool, tiles: Tiles
+    ) {
+        let n = weight.shape[0], k = weight.shape[1]
+        let blocks = (n + 31) / 32
+        let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
+        let mode = Int32(tiles == .hardware ? MINIMAX_AMX_TILES_HARDWARE : MINIMAX_AMX_TILES_MODEL)
+        let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
+        let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
+        Parallel.forEachRange(blocks, grain: parallel ? 1 : blocks) { range in
+            let first = range.lowerBound * 32, count = min(range.upperBound * 32, n) - first
+            // scratch: [chunk rows, padded K] bf16
+            ScratchMemory.withBuffer(of: UInt16.self, count: scratchCount) { scratch in
+                minimax_amx_bf16_product(
+                    packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
+                    outAddress.assumingMemoryBound(to: Float.self), n, scratch, mode)
+            }
+        }
+    }
+
+    /// Flops of one `runPeakLoop` iteration: four 16 × 16 × 32 tile products.
+    public static let peakLoopFlopsPerIteration = 4 * 16 * 16 * 32 * 2
+
+    /// `iterations` × four register-only `tdpbf16ps` on the calling thread: timed, the tile unit's
+    /// peak rate. AMX hardware only.
+    public static func runPeakLoop(iterations: Int) {
+        precondition(isAvailable, "AMX tiles are not available here")
+        minimax_amx_bf16_peak_loop(iterations)
+    }
+}
