@@ -1,9 +1,11 @@
 #include "CKernels.h"
 #include <string.h>
+#include "quantized.h"
+#include "amx_q8_layout.h"
 
-// The bf16 × bf16 product on AMX tiles (`tdpbf16ps`), and the same code on the software model of
-// the tiles (amx_tiles.h) so that it is tested on every CPU. The body is amx_bf16_body.h; the
-// activations' packing and the blocking are here.
+// The products on AMX tiles — bf16 × bf16 (`tdpbf16ps`) and int8 activations × int8 / q4 weights
+// (`tdpbssd`) — and the same code on the software model of the tiles (amx_tiles.h), so that it is
+// tested on every CPU. The bodies are amx_bf16_body.h and amx_q8_body.h; packing and helpers here.
 
 static inline long amx_padded_k(long k) { return (k + 31) / 32 * 32; }
 static inline long amx_pairs(long k) { return amx_padded_k(k) / 2; }
@@ -39,42 +41,79 @@ void minimax_amx_bf16_pack_activations(const float *x, long rows, long k, uint32
     }
 }
 
+long minimax_amx_q8_chunk_rows(long k) {
+    // As for bf16: about 512 KB of weight codes per pass over the activations.
+    const long rows = (1L << 19) / (32 * amx_q8_blocks(k)) / 32 * 32;
+    return rows < 32 ? 32 : rows;
+}
+
+/// Weight rows first ..< first + count as bytes in scratch: rows of 32 · ⌈k / 32⌉ (int8 codes, or
+/// q4 codes 0…15 unpacked from their nibbles), zero past k and up to a multiple of 32 rows.
+static void amx_q8_copy_codes(const void *codes, int q4, long k, long first, long count, int8_t *scratch) {
+    const long padded_k = 32 * amx_q8_blocks(k), row_bytes = q4 ? (k + 1) / 2 : k;
+    memset(scratch, 0, (size_t)((count + 31) / 32 * 32 * padded_k));
+    for (long r = 0; r < count; r++) {
+        const uint8_t *src = (const uint8_t *)codes + (first + r) * row_bytes;
+        int8_t *dst = scratch + r * padded_k;
+        if (!q4) {
+            memcpy(dst, src, (size_t)k);
+            continue;
+        }
+        for (long j = 0; j < k; j++) dst[j] = (int8_t)q4_code(src, k, j);
+    }
+}
+
 #define AMX_TARGET
 #define AMX_VARIANT(name) name##_model
 #include "amx_tiles.h"
 #include "amx_bf16_body.h"
+#include "amx_q8_body.h"
 #undef AMX_TARGET
 #undef AMX_VARIANT
 
 #if defined(__x86_64__)
 
 #define AMX_HARDWARE
-#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16,amx-int8")))
+#define AMX_TARGET __attribute__((target("amx-tile,amx-bf16,amx-int8,avx512f,avx512bw,avx512vl")))
 #define AMX_VARIANT(name) name##_hardware
 #include "amx_tiles.h"
 #include "amx_bf16_body.h"
+#include "amx_q8_body.h"
+
+/// Tiles 0–7 zeroed (`_tile_zero` takes a constant tile number).
+AMX_TARGET static void zero_tiles(void) {
+    TILE_ZERO(0);
+    TILE_ZERO(1);
+    TILE_ZERO(2);
+    TILE_ZERO(3);
+    TILE_ZERO(4);
+    TILE_ZERO(5);
+    TILE_ZERO(6);
+    TILE_ZERO(7);
+}
 
 AMX_TARGET void minimax_amx_bf16_peak_loop(long iterations) {
     const amx_tile_config config = amx_config(8, 16, 64);
     TILE_CONFIGURE(&config);
-    for (int t = 0; t < 8; t++) {
-        // _tile_zero takes a constant tile number.
-        switch (t) {
-        case 0: TILE_ZERO(0); break;
-        case 1: TILE_ZERO(1); break;
-        case 2: TILE_ZERO(2); break;
-        case 3: TILE_ZERO(3); break;
-        case 4: TILE_ZERO(4); break;
-        case 5: TILE_ZERO(5); break;
-        case 6: TILE_ZERO(6); break;
-        default: TILE_ZERO(7); break;
-        }
-    }
+    zero_tiles();
     for (long i = 0; i < iterations; i++) {
         TILE_DPBF16PS(0, 4, 6);
         TILE_DPBF16PS(1, 4, 7);
         TILE_DPBF16PS(2, 5, 6);
         TILE_DPBF16PS(3, 5, 7);
+    }
+    TILE_RELEASE();
+}
+
+AMX_TARGET void minimax_amx_int8_peak_loop(long iterations) {
+    const amx_tile_config config = amx_config(8, 16, 64);
+    TILE_CONFIGURE(&config);
+    zero_tiles();
+    for (long i = 0; i < iterations; i++) {
+        TILE_DPBSSD(0, 4, 6);
+        TILE_DPBSSD(1, 4, 7);
+        TILE_DPBSSD(2, 5, 6);
+        TILE_DPBSSD(3, 5, 7);
     }
     TILE_RELEASE();
 }
@@ -88,7 +127,20 @@ static void amx_bf16_rows_hardware(
     __builtin_trap();
 }
 
+static void amx_q8_rows_hardware(
+    const uint8_t *packed, long rows, long k, const void *codes, int q4, const uint16_t *scales,
+    const uint16_t *mins, long group, long first, long count, float *out, long out_stride, int8_t *scratch) {
+    (void)packed; (void)rows; (void)k; (void)codes; (void)q4; (void)scales; (void)mins; (void)group; (void)first;
+    (void)count; (void)out; (void)out_stride; (void)scratch;
+    __builtin_trap();
+}
+
 void minimax_amx_bf16_peak_loop(long iterations) {
+    (void)iterations;
+    __builtin_trap();
+}
+
+void minimax_amx_int8_peak_loop(long iterations) {
     (void)iterations;
     __builtin_trap();
 }
@@ -103,4 +155,14 @@ void minimax_amx_bf16_product(
         amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
     else
         amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
+}
+
+void minimax_amx_q8_product(
+    const uint8_t *packed, long rows, long k, const void *codes, int q4, const uint16_t *scales,
+    const uint16_t *mins, long group, long first, long count, float *out, long out_stride, int8_t *scratch, int tiles) {
+    if (rows <= 0 || count <= 0) return;
+    if (tiles == MINIMAX_AMX_TILES_HARDWARE)
+        amx_q8_rows_hardware(packed, rows, k, codes, q4, scales, mins, group, first, count, out, out_stride, scratch);
+    else
+        amx_q8_rows_model(packed, rows, k, codes, q4, scales, mins, group, first, count, out, out_stride, scratch);
 }

@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include "q8_activations.h"
+#include "amx_q8_layout.h"
 #include "vector.h"
 
 // Activation quantization for the int8-activation products (scheme and layout in CKernels.h).
@@ -57,6 +58,28 @@ void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, l
                 code_sum += a[j];
             }
             corrections[slot] = layout == MINIMAX_Q8_LAYOUT_INT8 ? -128 * code_sum : 0;
+        }
+    }
+}
+
+long minimax_amx_q8_packed_bytes(long rows, long k) { return (rows + 31) / 32 * 2 * amx_q8_tile_bytes(k); }
+
+void minimax_amx_q8_pack_activations(const float *x, long rows, long k, uint8_t *dst) {
+    const long blocks = amx_q8_blocks(k), tile_bytes = amx_q8_tile_bytes(k), tiles = (rows + 31) / 32 * 2;
+    for (long tile = 0; tile < tiles; tile++) {
+        uint8_t *codes = dst + tile * tile_bytes;
+        float *scales = (float *)(void *)(codes + blocks * 512), *sums = scales + blocks * 16;
+        memset(codes, 0, (size_t)tile_bytes);
+        for (long j = 0; j < 16 && 16 * tile + j < rows; j++) {
+            const float *xr = x + (16 * tile + j) * k;
+            for (long b = 0; b < blocks; b++) {
+                const long first = 32 * b, count = k - first < 32 ? k - first : 32;
+                float v[32] = {0};
+                int8_t a[32];
+                memcpy(v, xr + first, count * sizeof(float));
+                quantize_block(v, a, scales + 16 * b + j, sums + 16 * b + j);
+                for (int e = 0; e < 32; e++) codes[512 * b + 64 * (e / 4) + 4 * j + e % 4] = (uint8_t)a[e];
+            }
         }
     }
 }

@@ -12,8 +12,9 @@ import Foundation
 /// - `--precision bf16` tiled products: `vdpbf16ps` from `bf16` up when the CPU has AVX512_BF16;
 /// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` from `vnni` up
 ///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), the portable C twin below;
-/// - `--precision bf16` tiled products: AMX tiles (`tdpbf16ps`) on `amx` when the CPU has AMX_BF16
-///   and the OS granted the tile state; int8-activation products have no AMX kernel and run `vnni`'s.
+/// - on `amx` (the CPU has AMX tiles and the OS granted their state), tiled rows of `--precision
+///   bf16` products run on `tdpbf16ps` (AMX_BF16) and of int8-activation products on `tdpbssd`
+///   (AMX_INT8); single rows (decode) keep the kernels below.
 public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
     case portable, avx2, avx512, bf16, vnni, amx
 
@@ -89,6 +90,9 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).
     public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxBF16]) }
 
+    /// `--precision int8` tiled products run on AMX tiles (`tdpbssd`).
+    public var usesAMXInt8: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxInt8]) }
+
     /// `--precision bf16` products run on `vdpbf16ps`.
     public var usesBFloat16Dot: Bool { self >= .bf16 && Self.bf16.isAvailable() }
 
@@ -100,7 +104,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
-            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")",
+            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : "")",
         ]
     }
 }

@@ -11,7 +11,7 @@ import Tensors
 /// and tiled rows run on the `vdpbf16ps` kernel. Quantized weights (int8 / int4 codes) are
 /// dequantized in registers row-wise (`QuantizedMatVec`) and into the fp32 panels when tiled; under
 /// `precision: .int8` they meet int8-quantized activations instead, every row on the integer kernel
-/// (`QuantizedActivationProduct`).
+/// (`QuantizedActivationProduct`) except tiled rows on CPUs with AMX tiles (`AMXQuantizedProduct`).
 public enum MatMul {
     /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
@@ -38,7 +38,15 @@ public enum MatMul {
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
         if precision == .int8 && weight.dtype.isQuantized {
-            QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+            let tiledRows = rows - singleRows
+            guard AMXQuantizedProduct.isAvailable, tiledRows > 0 else {
+                QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+                return
+            }
+            if singleRows > 0 {
+                QuantizedActivationProduct.multiply(x, rows: singleRows, weight: weight, into: out, parallel: parallel)
+            }
+            AMXQuantizedProduct.multiply(x + singleRows * k, rows: tiledRows, weight: weight, into: out + singleRows * n, parallel: parallel)
             return
         }
         let roundsActivations = precision.roundsBFloat16Activations && weight.dtype == .bfloat16

@@ -33,7 +33,7 @@ struct KernelBenchCommand: ParsableCommand {
         let triples = try triples()
         print("threads \(Parallel.threadCount)")
         for line in KernelPath.selected.kernelReport { print(line) }
-        let amxPeak = benchAMXPeak()
+        let amxPeaks = benchAMXPeaks()
         for dtype in [DType.float32, .bfloat16, .int8, .int4] {
             for shape in triples {
                 let (t, k, n) = (shape[0], shape[1], shape[2])
@@ -43,8 +43,11 @@ struct KernelBenchCommand: ParsableCommand {
                 // Quantized weights are dequantized into the fp32 tiled kernel: timed for completeness.
                 let seconds = best { _ = MatMul.multiply(x, w) }
                 print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
-                if dtype == .bfloat16 { benchBFloat16Dot(x, w, amxPeak: amxPeak) }
-                if dtype.isQuantized { benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)") }
+                if dtype == .bfloat16 { benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16) }
+                if dtype.isQuantized {
+                    benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)")
+                    benchAMXInt8(x, w, peak: amxPeaks.int8)
+                }
             }
             let k = 4096, n = 8192
             let w = TensorView.owned((0..<(n * k)).map { Float($0 % 7) * 0.01 }, shape: [n, k], dtype: dtype)
@@ -56,20 +59,33 @@ struct KernelBenchCommand: ParsableCommand {
         }
     }
 
-    /// GFLOP/s of a register-only `tdpbf16ps` loop on every thread at once: the AMX tiles' peak,
-    /// which the AMX product is measured against. nil (and a line saying so) without AMX.
-    func benchAMXPeak() -> Double? {
-        guard AMXBFloat16MatMul.isAvailable else {
-            print("amx bf16 tile peak: skipped, no AMX tiles here (cpu features: \(CPUFeatures.detected); kernel path \(KernelPath.selected))")
-            return nil
-        }
+    /// The AMX tiles' peak rates, from register-only loops on every thread at once: GFLOP/s of
+    /// `tdpbf16ps` and GOP/s of `tdpbssd` (nil, with a line saying so, where the tiles are absent).
+    struct AMXPeaks {
+        var bf16: Double?
+        var int8: Double?
+    }
+
+    func benchAMXPeaks() -> AMXPeaks {
         let threads = Parallel.threadCount, iterations = 200_000
-        let run = { Parallel.forEachRange(threads, grain: 1) { _ in AMXBFloat16MatMul.runPeakLoop(iterations: iterations) } }
-        run()
-        let flops = Double(threads * iterations * AMXBFloat16MatMul.peakLoopFlopsPerIteration)
-        let peak = flops / best(run) / 1e9
-        print(String(format: "amx bf16 tile peak (register-only tdpbf16ps loop, %d threads): %.1f GFLOP/s", threads, peak))
-        return peak
+        func peak(_ name: String, available: Bool, operations: Int, _ loop: @escaping (Int) -> Void) -> Double? {
+            guard available else {
+                print("amx \(name) tile peak: skipped, no AMX \(name) tiles here (cpu features: \(CPUFeatures.detected); kernel path \(KernelPath.selected))")
+                return nil
+            }
+            let run = { Parallel.forEachRange(threads, grain: 1) { _ in loop(iterations) } }
+            run()
+            let rate = Double(threads * iterations * operations) / best(run) / 1e9
+            print(String(format: "amx %@ tile peak (register-only loop, %d threads): %.1f G%@/s", name, threads, rate, name == "bf16" ? "FLOP" : "OP"))
+            return rate
+        }
+        return AMXPeaks(
+            bf16: peak("bf16", available: AMXBFloat16MatMul.isAvailable, operations: AMXBFloat16MatMul.peakLoopFlopsPerIteration) {
+                AMXBFloat16MatMul.runPeakLoop(iterations: $0)
+            },
+            int8: peak("int8", available: AMXQuantizedProduct.isAvailable, operations: AMXQuantizedProduct.peakLoopOperationsPerIteration) {
+                AMXQuantizedProduct.runPeakLoop(iterations: $0)
+            })
     }
 
     /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or
@@ -123,6 +139,25 @@ struct KernelBenchCommand: ParsableCommand {
         } else {
             print(String(format: "%@: %.1f GFLOP/s", label, 2.0 * Double(t * k * n) / seconds / 1e9))
         }
+    }
+
+    /// The tiled int8-activation product on AMX tiles (`AMXQuantizedProduct`, quantizing inside the
+    /// timed call), as a share of the `tdpbssd` peak. Only where the tiles exist.
+    func benchAMXInt8(_ x: Matrix, _ w: TensorView, peak: Double?) {
+        guard let peak else { return }
+        let (t, k, n) = (x.rows, x.cols, w.shape[0])
+        var out = [Float](repeating: 0, count: t * n)
+        let seconds = x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
+                let run = { AMXQuantizedProduct.multiply(xBase, rows: t, weight: w, into: outBase) }
+                run()
+                return best(run)
+            }
+        }
+        let rate = 2.0 * Double(t * k * n) / seconds / 1e9
+        print(String(format: "%@ × int8 activations (tdpbssd amx) matmul T=%d K=%d N=%d: %.1f GOP/s (%.0f %% of the amx peak)",
+                     w.dtype.rawValue, t, k, n, rate, 100 * rate / peak))
     }
 
     func best(_ body: () -> Void) -> Double {

@@ -116,6 +116,30 @@ void minimax_amx_bf16_product(
 /// `iterations` × four `tdpbf16ps` on register tiles (no memory operands): 65536 flops each, the
 /// tiles' peak rate when timed. AMX hardware only.
 void minimax_amx_bf16_peak_loop(long iterations);
+
+/// The int8-activation product on AMX tiles (`tdpbssd`): the activation scheme of
+/// `minimax_quantize_activations_q8` (int8 codes per block of 32 with scale d and sum Σx), weights
+/// int8 or q4 (CKernels.h's quantized rows). Each block's integer dots are exact; the fp32 work per
+/// output is the int8-activation kernels' (d · weight scale times the dot, plus min · Σx for q4),
+/// accumulated in block order (the VNNI kernels sum 16 lanes of blocks, then the lanes: the same
+/// terms, another order). `tiles` as for the bf16 product (AMX_TILE and AMX_INT8 for hardware).
+
+/// Bytes of packed activations for `rows` rows of k: ⌈rows / 32⌉ · 2 tiles of 16 rows.
+long minimax_amx_q8_packed_bytes(long rows, long k);
+/// Quantizes x [rows, k] per block of 32 (the codes, d and Σx of `minimax_quantize_activations_q8`)
+/// into tiles of 16 rows (layout in amx_q8_layout.h), zero past k and past `rows`.
+void minimax_amx_q8_pack_activations(const float *x, long rows, long k, uint8_t *dst);
+/// Weight rows per pass over the activations (whole 32-row blocks): scratch is this many rows of
+/// 32 · ⌈k / 32⌉ bytes.
+long minimax_amx_q8_chunk_rows(long k);
+/// out[t · out_stride + n] for t < rows, first ≤ n < first + count. codes: int8 [N, k] (q4 = 0) or
+/// q4 rows of ⌈k/2⌉ bytes (q4 = 1, with mins); scales, mins: [N, ⌈k / group⌉] bf16; scratch:
+/// `minimax_amx_q8_chunk_rows(k)` rows.
+void minimax_amx_q8_product(
+    const uint8_t *packed, long rows, long k, const void *codes, int q4, const uint16_t *scales,
+    const uint16_t *mins, long group, long first, long count, float *out, long out_stride, int8_t *scratch, int tiles);
+/// `iterations` × four register-only `tdpbssd`: 131072 integer operations each. AMX hardware only.
+void minimax_amx_int8_peak_loop(long iterations);
 #endif
 
 #ifndef MINIMAX_CKERNELS_CPU
