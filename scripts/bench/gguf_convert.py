@@ -9,6 +9,9 @@ the converter's own process, without touching its files:
 * the converter fingerprints a BPE tokenizer by hashing how it splits a test string and refuses
   one it does not know; the benchmark tokenizer (scripts/bench/make_models.py) is a byte-level
   GPT-2-style BPE, so an unknown fingerprint is taken as `gpt-2`;
+* llama.cpp refuses a BPE vocabulary without merges, and gguf-py writes no empty arrays; a byte
+  tokenizer with no merges (the bundled tiny-arithmetic model) gets one merge of two NUL bytes
+  ("Ā Ā"), which no text without NUL bytes ever uses, so every token stays one byte;
 * llama.cpp's MiniMax-01 graph takes the layer plan from `<arch>.attention.recurrent_layers` and
   otherwise assumes a softmax layer every 8th layer; the converter writes no plan, so it is written
   here from the checkpoint's `attn_type_list` (0 = lightning = recurrent), which makes
@@ -45,6 +48,18 @@ def main():
             return "gpt-2"
 
     base.TextModel.get_vocab_base_pre = get_vocab_base_pre
+
+    import gguf  # noqa: E402  (llama.cpp's gguf-py)
+
+    original_add = gguf.SpecialVocab.add_to_gguf
+
+    def add_to_gguf(self, gw, quiet=False):
+        if self.load_merges and not self.merges:
+            base.logger.warning("no BPE merges (byte tokenizer): writing the unused merge 'Ā Ā'")
+            self.merges = ["\u0100 \u0100"]
+        return original_add(self, gw, quiet=quiet)
+
+    gguf.SpecialVocab.add_to_gguf = add_to_gguf
 
     original_params = minimax.MiniMaxText01Model.set_gguf_parameters
 

