@@ -14,25 +14,11 @@
 /// c[q][m][j] for q = 2·(weight half) + (activation half).
 AMX_TARGET static void AMX_VARIANT(amx_bf16_block)(
     const uint16_t *w, long w_stride, const uint32_t *b0, const uint32_t *b1, long steps, float c[4][16][16]) {
-    TILE_ZERO(0);
-    TILE_ZERO(1);
-    TILE_ZERO(2);
-    TILE_ZERO(3);
+    TILE_ZERO_2X2();
     const long stride = w_stride * 2;
-    for (long s = 0; s < steps; s++) {
-        TILE_LOAD(4, w + 32 * s, stride);
-        TILE_LOAD(5, w + 16 * w_stride + 32 * s, stride);
-        TILE_LOAD(6, b0 + 256 * s, 64);
-        TILE_LOAD(7, b1 + 256 * s, 64);
-        TILE_DPBF16PS(0, 4, 6);
-        TILE_DPBF16PS(1, 4, 7);
-        TILE_DPBF16PS(2, 5, 6);
-        TILE_DPBF16PS(3, 5, 7);
-    }
-    TILE_STORE(0, c[0], 64);
-    TILE_STORE(1, c[1], 64);
-    TILE_STORE(2, c[2], 64);
-    TILE_STORE(3, c[3], 64);
+    for (long s = 0; s < steps; s++)
+        TILE_STEP_2X2(TILE_DPBF16PS, w + 32 * s, w + 16 * w_stride + 32 * s, stride, b0 + 256 * s, b1 + 256 * s);
+    TILE_STORE_2X2(c);
 }
 
 AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(

@@ -20,22 +20,9 @@ AMX_TARGET static void AMX_VARIANT(amx_q8_block)(
     memset(macc, 0, 4 * 16 * 16 * sizeof(float));
     const uint8_t *tiles[2] = {a0, a1};
     for (long b = 0; b < blocks; b++) {
-        TILE_ZERO(0);
-        TILE_ZERO(1);
-        TILE_ZERO(2);
-        TILE_ZERO(3);
-        TILE_LOAD(4, w + 32 * b, w_stride);
-        TILE_LOAD(5, w + 16 * w_stride + 32 * b, w_stride);
-        TILE_LOAD(6, a0 + 512 * b, 64);
-        TILE_LOAD(7, a1 + 512 * b, 64);
-        TILE_DPBSSD(0, 4, 6);
-        TILE_DPBSSD(1, 4, 7);
-        TILE_DPBSSD(2, 5, 6);
-        TILE_DPBSSD(3, 5, 7);
-        TILE_STORE(0, dots[0], 64);
-        TILE_STORE(1, dots[1], 64);
-        TILE_STORE(2, dots[2], 64);
-        TILE_STORE(3, dots[3], 64);
+        TILE_ZERO_2X2();
+        TILE_STEP_2X2(TILE_DPBSSD, w + 32 * b, w + 16 * w_stride + 32 * b, w_stride, a0 + 512 * b, a1 + 512 * b);
+        TILE_STORE_2X2(dots);
         const long g = b * 32 / group;
         for (int q = 0; q < 4; q++) {
             const float *d = amx_q8_scales(tiles[q % 2], blocks) + 16 * b;

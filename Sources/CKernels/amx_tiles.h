@@ -134,3 +134,27 @@ static inline void amx_model_dpbssd(amx_tile_model *m, int c, int a, int b) {
 #define TILE_DPBF16PS(c, a, b) amx_model_dpbf16ps(&amx_model_tiles, c, a, b)
 #define TILE_DPBSSD(c, a, b) amx_model_dpbssd(&amx_model_tiles, c, a, b)
 #endif
+
+// The 2 × 2 output blocking both products use: tiles 0–3 accumulate (c = 2 · A half + B half), A
+// halves in tiles 4 and 5, B halves in tiles 6 and 7.
+#undef TILE_ZERO_2X2
+#undef TILE_STEP_2X2
+#undef TILE_STORE_2X2
+#define TILE_ZERO_2X2() \
+    do { TILE_ZERO(0); TILE_ZERO(1); TILE_ZERO(2); TILE_ZERO(3); } while (0)
+/// Loads A halves from a0, a1 (a_stride bytes per row) and B halves from b0, b1 (64 bytes per row),
+/// then DP(c, a, b) for the four pairs.
+#define TILE_STEP_2X2(DP, a0, a1, a_stride, b0, b1) \
+    do {                                            \
+        TILE_LOAD(4, a0, a_stride);                 \
+        TILE_LOAD(5, a1, a_stride);                 \
+        TILE_LOAD(6, b0, 64);                       \
+        TILE_LOAD(7, b1, 64);                       \
+        DP(0, 4, 6);                                \
+        DP(1, 4, 7);                                \
+        DP(2, 5, 6);                                \
+        DP(3, 5, 7);                                \
+    } while (0)
+/// Tiles 0–3 into c[0…3], 16 rows of 64 bytes each.
+#define TILE_STORE_2X2(c) \
+    do { TILE_STORE(0, c[0], 64); TILE_STORE(1, c[1], 64); TILE_STORE(2, c[2], 64); TILE_STORE(3, c[3], 64); } while (0)

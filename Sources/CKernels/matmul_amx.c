@@ -92,31 +92,22 @@ AMX_TARGET static void zero_tiles(void) {
     TILE_ZERO(7);
 }
 
-AMX_TARGET void minimax_amx_bf16_peak_loop(long iterations) {
-    const amx_tile_config config = amx_config(8, 16, 64);
-    TILE_CONFIGURE(&config);
-    zero_tiles();
-    for (long i = 0; i < iterations; i++) {
-        TILE_DPBF16PS(0, 4, 6);
-        TILE_DPBF16PS(1, 4, 7);
-        TILE_DPBF16PS(2, 5, 6);
-        TILE_DPBF16PS(3, 5, 7);
-    }
+/// `iterations` × DP on tiles 0–3 from tiles 4–7 (all zero, 16 × 64 bytes): no memory operands.
+#define PEAK_LOOP(DP)                                           \
+    const amx_tile_config config = amx_config(8, 16, 64);       \
+    TILE_CONFIGURE(&config);                                    \
+    zero_tiles();                                               \
+    for (long i = 0; i < iterations; i++) {                     \
+        DP(0, 4, 6);                                            \
+        DP(1, 4, 7);                                            \
+        DP(2, 5, 6);                                            \
+        DP(3, 5, 7);                                            \
+    }                                                           \
     TILE_RELEASE();
-}
 
-AMX_TARGET void minimax_amx_int8_peak_loop(long iterations) {
-    const amx_tile_config config = amx_config(8, 16, 64);
-    TILE_CONFIGURE(&config);
-    zero_tiles();
-    for (long i = 0; i < iterations; i++) {
-        TILE_DPBSSD(0, 4, 6);
-        TILE_DPBSSD(1, 4, 7);
-        TILE_DPBSSD(2, 5, 6);
-        TILE_DPBSSD(3, 5, 7);
-    }
-    TILE_RELEASE();
-}
+AMX_TARGET void minimax_amx_bf16_peak_loop(long iterations) { PEAK_LOOP(TILE_DPBF16PS) }
+
+AMX_TARGET void minimax_amx_int8_peak_loop(long iterations) { PEAK_LOOP(TILE_DPBSSD) }
 
 #else  // not x86-64: no tiles; Swift's `KernelPath` never asks for them.
 

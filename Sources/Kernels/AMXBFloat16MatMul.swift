@@ -12,16 +12,9 @@ import Tensors
 /// activation rows) over the whole of K, so an output's sum does not depend on the thread count or
 /// on the other rows in the call.
 ///
-/// `Tiles.model` runs the same kernel code on a software model of the tile registers: the tests
+/// `AMXTiles.model` runs the same kernel code on a software model of the tile registers: the tests
 /// check the layouts and tails with it on every CPU, and hold the instructions to it where AMX exists.
 public enum AMXBFloat16MatMul {
-    public enum Tiles: Sendable {
-        /// The AMX instructions (only where `KernelPath.usesAMXBFloat16`).
-        case hardware
-        /// The software model of the tiles (any CPU; slow).
-        case model
-    }
-
     /// Whether `BFloat16DotMatMul` runs here: a CPU with AMX_TILE and AMX_BF16 whose OS granted the
     /// tile state, and a kernel path (`KernelPath.selected`) of `amx`.
     public static var isAvailable: Bool { KernelPath.selected.usesAMXBFloat16 }
@@ -29,7 +22,7 @@ public enum AMXBFloat16MatMul {
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`.
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool = true, tiles: Tiles = .hardware
+        parallel: Bool = true, tiles: AMXTiles = .hardware
     ) {
         precondition(weight.shape.count == 2 && weight.dtype == .bfloat16, "AMX product needs 2-D bf16 weights, got \(weight.dtype) \(weight.shape)")
         precondition(tiles == .model || isAvailable, "AMX tiles are not available here (\(CPUFeatures.detected))")
@@ -50,15 +43,11 @@ public enum AMXBFloat16MatMul {
     static func packActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt32>, parallel: Bool
     ) {
-        let blocks = (rows + 31) / 32, blockWords = minimax_amx_bf16_packed_words(32, k)
-        let useAVX512 = KernelPath.selected.usesBFloat16Dot
+        let blockWords = minimax_amx_bf16_packed_words(32, k), useAVX512 = KernelPath.selected.usesBFloat16Dot
         let xAddress = UnsafeRawPointer(x), packedAddress = UnsafeMutableRawPointer(packed)
-        // ~64k elements per task before a thread is worth starting.
-        let grain = parallel ? max(1, 65536 / (32 * k)) : blocks
-        Parallel.forEachRange(blocks, grain: grain) { range in
-            let first = range.lowerBound * 32, count = min(range.upperBound * 32, rows) - first
+        AMXTiles.forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, block in
             let x = xAddress.assumingMemoryBound(to: Float.self) + first * k
-            let dst = packedAddress.assumingMemoryBound(to: UInt32.self) + range.lowerBound * blockWords
+            let dst = packedAddress.assumingMemoryBound(to: UInt32.self) + block * blockWords
             if useAVX512 {
                 minimax_amx_bf16_pack_activations_avx512(x, count, k, dst)
             } else {
@@ -70,22 +59,17 @@ public enum AMXBFloat16MatMul {
     /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
     static func multiplyPacked(
         _ packed: UnsafePointer<UInt32>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool, tiles: Tiles
+        parallel: Bool, tiles: AMXTiles
     ) {
         let n = weight.shape[0], k = weight.shape[1]
-        let blocks = (n + 31) / 32
-        let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
-        let mode = Int32(tiles == .hardware ? MINIMAX_AMX_TILES_HARDWARE : MINIMAX_AMX_TILES_MODEL)
         let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
         let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
-        Parallel.forEachRange(blocks, grain: parallel ? 1 : blocks) { range in
-            let first = range.lowerBound * 32, count = min(range.upperBound * 32, n) - first
-            // scratch: [chunk rows, padded K] bf16
-            ScratchMemory.withBuffer(of: UInt16.self, count: scratchCount) { scratch in
-                minimax_amx_bf16_product(
-                    packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
-                    outAddress.assumingMemoryBound(to: Float.self), n, scratch, mode)
-            }
+        // scratch: [chunk rows, padded K] bf16
+        let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
+        AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount) { first, count, scratch in
+            minimax_amx_bf16_product(
+                packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
+                outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code)
         }
     }
 

@@ -11,7 +11,7 @@ import Tensors
 ///
 /// Weights are the A operand: int8 codes read in place (K a multiple of 32), q4 codes unpacked to
 /// bytes per chunk of rows in scratch. Threads split the weight rows in 32-row blocks.
-/// `AMXBFloat16MatMul.Tiles.model` runs the kernel code on the software model of the tiles.
+/// `AMXTiles.model` runs the kernel code on the software model of the tiles.
 public enum AMXQuantizedProduct {
     /// Whether tiled int8-activation products run here: AMX_TILE and AMX_INT8 granted by the OS,
     /// and a kernel path (`KernelPath.selected`) of `amx`.
@@ -20,7 +20,7 @@ public enum AMXQuantizedProduct {
     /// out[T, N] = quantized(x[T, K]) · Wᵀ for an int8 / int4 `weight: [N, K]`.
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool = true, tiles: AMXBFloat16MatMul.Tiles = .hardware
+        parallel: Bool = true, tiles: AMXTiles = .hardware
     ) {
         precondition(weight.shape.count == 2 && weight.dtype.isQuantized, "AMX int8 product needs 2-D int8/int4 weights, got \(weight.dtype) \(weight.shape)")
         precondition(tiles == .model || isAvailable, "AMX int8 tiles are not available here (\(CPUFeatures.detected))")
@@ -37,35 +37,29 @@ public enum AMXQuantizedProduct {
     static func packActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt8>, parallel: Bool
     ) {
-        let blocks = (rows + 31) / 32, blockBytes = minimax_amx_q8_packed_bytes(32, k)
+        let blockBytes = minimax_amx_q8_packed_bytes(32, k)
         let xAddress = UnsafeRawPointer(x), packedAddress = UnsafeMutableRawPointer(packed)
-        let grain = parallel ? max(1, 65536 / (32 * k)) : blocks
-        Parallel.forEachRange(blocks, grain: grain) { range in
-            let first = range.lowerBound * 32, count = min(range.upperBound * 32, rows) - first
+        AMXTiles.forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, block in
             minimax_amx_q8_pack_activations(
                 xAddress.assumingMemoryBound(to: Float.self) + first * k, count, k,
-                packedAddress.assumingMemoryBound(to: UInt8.self) + range.lowerBound * blockBytes)
+                packedAddress.assumingMemoryBound(to: UInt8.self) + block * blockBytes)
         }
     }
 
     /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
     static func multiplyPacked(
         _ packed: UnsafePointer<UInt8>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool, tiles: AMXBFloat16MatMul.Tiles
+        parallel: Bool, tiles: AMXTiles
     ) {
         let n = weight.shape[0], k = weight.shape[1], q = weight.quantization!
-        let blocks = (n + 31) / 32, scratchCount = minimax_amx_q8_chunk_rows(k) * ((k + 31) / 32 * 32)
-        let mode = Int32(tiles == .hardware ? MINIMAX_AMX_TILES_HARDWARE : MINIMAX_AMX_TILES_MODEL)
         let q4: Int32 = weight.dtype == .int4 ? 1 : 0
         let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
-        Parallel.forEachRange(blocks, grain: parallel ? 1 : blocks) { range in
-            let first = range.lowerBound * 32, count = min(range.upperBound * 32, n) - first
-            // scratch: [chunk rows, 32 · ⌈K/32⌉] bytes
-            ScratchMemory.withBuffer(of: Int8.self, count: scratchCount) { scratch in
-                minimax_amx_q8_product(
-                    packedAddress.assumingMemoryBound(to: UInt8.self), rows, k, weight.base, q4, q.scales, q.minimums,
-                    q.groupSize, first, count, outAddress.assumingMemoryBound(to: Float.self), n, scratch, mode)
-            }
+        // scratch: [chunk rows, 32 · ⌈K/32⌉] bytes
+        let scratchCount = minimax_amx_q8_chunk_rows(k) * ((k + 31) / 32 * 32)
+        AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: Int8.self, count: scratchCount) { first, count, scratch in
+            minimax_amx_q8_product(
+                packedAddress.assumingMemoryBound(to: UInt8.self), rows, k, weight.base, q4, q.scales, q.minimums,
+                q.groupSize, first, count, outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code)
         }
     }
 

@@ -98,15 +98,7 @@ struct KernelBenchCommand: ParsableCommand {
             print("\(label): skipped, this CPU has no AVX512_BF16")
             return
         }
-        var out = [Float](repeating: 0, count: t * n)
-        let seconds = x.data.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { op in
-                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
-                let run = { BFloat16DotMatMul.multiply(xBase, rows: t, weight: w, into: outBase) }
-                run()
-                return best(run)
-            }
-        }
+        let seconds = bestProduct(x, outputs: n) { BFloat16DotMatMul.multiply($0, rows: t, weight: w, into: $1) }
         let rate = 2.0 * Double(t * k * n) / seconds / 1e9
         let share = amxPeak.map { String(format: " (%.0f %% of the amx peak)", 100 * rate / $0) } ?? ""
         print(String(format: "%@: %.1f GFLOP/s%@", label, rate, share))
@@ -119,18 +111,10 @@ struct KernelBenchCommand: ParsableCommand {
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
         let path = KernelPath.selected, kernel = path.usesVNNIKernels ? "vnni" : "portable"
         let activations = QuantizedActivations(reservingRows: t, k: k)
-        var out = [Float](repeating: 0, count: t * n)
-        let seconds = x.data.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { op in
-                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
-                let run = {
-                    activations.quantize(xBase, rows: t, k: k, layout: .init(for: w.dtype))
-                    Parallel.forEachRange(n, grain: 16) { range in
-                        QuantizedMatVec.multiply(activations, weight: w, outputs: range, into: outBase, path: path)
-                    }
-                }
-                run()
-                return best(run)
+        let seconds = bestProduct(x, outputs: n) { x, out in
+            activations.quantize(x, rows: t, k: k, layout: .init(for: w.dtype))
+            Parallel.forEachRange(n, grain: 16) { range in
+                QuantizedMatVec.multiply(activations, weight: w, outputs: range, into: out, path: path)
             }
         }
         let label = "\(w.dtype.rawValue) × int8 activations (\(kernel)) \(shape)"
@@ -146,18 +130,22 @@ struct KernelBenchCommand: ParsableCommand {
     func benchAMXInt8(_ x: Matrix, _ w: TensorView, peak: Double?) {
         guard let peak else { return }
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
-        var out = [Float](repeating: 0, count: t * n)
-        let seconds = x.data.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { op in
-                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
-                let run = { AMXQuantizedProduct.multiply(xBase, rows: t, weight: w, into: outBase) }
-                run()
-                return best(run)
-            }
-        }
+        let seconds = bestProduct(x, outputs: n) { AMXQuantizedProduct.multiply($0, rows: t, weight: w, into: $1) }
         let rate = 2.0 * Double(t * k * n) / seconds / 1e9
         print(String(format: "%@ × int8 activations (tdpbssd amx) matmul T=%d K=%d N=%d: %.1f GOP/s (%.0f %% of the amx peak)",
                      w.dtype.rawValue, t, k, n, rate, 100 * rate / peak))
+    }
+
+    /// Best of `best` for `product(x, out)` writing x.rows × outputs values (one untimed run first).
+    func bestProduct(_ x: Matrix, outputs: Int, _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+        var out = [Float](repeating: 0, count: x.rows * outputs)
+        return x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
+                product(xBase, outBase)
+                return best { product(xBase, outBase) }
+            }
+        }
     }
 
     func best(_ body: () -> Void) -> Double {

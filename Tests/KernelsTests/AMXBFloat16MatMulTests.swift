@@ -17,14 +17,10 @@ extension BFloat16DotMatMulTests {
     /// One sequential fp32 sum per output: its rounding error grows like √K (1.3e-6 seen at K = 16384).
     func amxTolerance(_ k: Int) -> Double { k > 4096 ? 4e-6 : 1e-6 }
 
-    func amxProduct(_ x: [Float], rows: Int, _ w: TensorView, tiles: AMXBFloat16MatMul.Tiles, parallel: Bool = true) -> [Float] {
-        var out = [Float](repeating: .nan, count: rows * w.shape[0])
-        x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer {
-                AMXBFloat16MatMul.multiply(xp.baseAddress!, rows: rows, weight: w, into: $0.baseAddress!, parallel: parallel, tiles: tiles)
-            }
+    func amxProduct(_ x: [Float], rows: Int, _ w: TensorView, tiles: AMXTiles, parallel: Bool = true) -> [Float] {
+        TestSupport.product(x, outputs: rows * w.shape[0]) {
+            AMXBFloat16MatMul.multiply($0, rows: rows, weight: w, into: $1, parallel: parallel, tiles: tiles)
         }
-        return out
     }
 
     func testAMXTileModelMatchesReference() {

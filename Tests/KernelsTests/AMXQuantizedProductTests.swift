@@ -13,19 +13,15 @@ extension QuantizedActivationTests {
         [(1, 15, 5, nil), (17, 32, 33, 32), (33, 97, 40, 32), (5, 300, 70, 96), (2, 1100, 31, 128), (3, 16384, 40, 128), (4, 1536, 64, nil)]
     }
 
-    func amxProduct(_ x: [Float], rows: Int, _ w: TensorView, tiles: AMXBFloat16MatMul.Tiles, parallel: Bool = true) -> [Float] {
-        var out = [Float](repeating: .nan, count: rows * w.shape[0])
-        x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer {
-                AMXQuantizedProduct.multiply(xp.baseAddress!, rows: rows, weight: w, into: $0.baseAddress!, parallel: parallel, tiles: tiles)
-            }
+    func amxProduct(_ x: [Float], rows: Int, _ w: TensorView, tiles: AMXTiles, parallel: Bool = true) -> [Float] {
+        TestSupport.product(x, outputs: rows * w.shape[0]) {
+            AMXQuantizedProduct.multiply($0, rows: rows, weight: w, into: $1, parallel: parallel, tiles: tiles)
         }
-        return out
     }
 
     /// Each output row within fp32 rounding of the reference and of the portable twin (the same
     /// exact integer dots and the same scaled terms, summed in another order).
-    func assertAMXMatches(tiles: AMXBFloat16MatMul.Tiles) {
+    func assertAMXMatches(tiles: AMXTiles) {
         for dtype in DType.quantizedCases {
             for (t, k, n, group) in amxCases where dtype == .int8 || group != nil {
                 let w = weight(n: n, k: k, dtype: dtype, group: group), x = TestSupport.randomValues(t * k, seed: UInt64(t * 13 + k))

@@ -19,6 +19,15 @@ public enum TestSupport {
     }
 
     /// ‖a − b‖ / ‖b‖ (b is the reference); 0 when both are zero.
+    /// `outputs` floats (NaN until written) that `product` fills from x: a kernel's result as an array.
+    public static func product(
+        _ x: [Float], outputs: Int, _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> [Float] {
+        var out = [Float](repeating: .nan, count: outputs)
+        x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { product(xp.baseAddress!, $0.baseAddress!) } }
+        return out
+    }
+
     public static func relativeError(_ a: [Float], _ reference: [Float]) -> Double {
         precondition(a.count == reference.count, "relativeError: \(a.count) vs \(reference.count) values")
         var diff = 0.0, norm = 0.0
