@@ -1,0 +1,55 @@
+import Kernels
+import Tensors
+import TestSupport
+import XCTest
+
+/// `ProductGroup` gives every member the bits of its own row-wise `MatMul` product.
+final class ProductGroupTests: XCTestCase {
+    func weight(n: Int, k: Int, dtype: DType, seed: UInt64) -> TensorView {
+        let values = TestSupport.randomValues(n * k, seed: seed)
+        return dtype.isQuantized
+            ? TensorView.quantized(values, shape: [n, k], dtype: dtype, groupSize: 32)
+            : TensorView.owned(values, shape: [n, k], dtype: dtype)
+    }
+
+    func testMembersEqualTheirOwnProducts() {
+        let group = ProductGroup()
+        for dtype in [DType.float32, .bfloat16, .int8, .int4] {
+            for precision in MatMulPrecision.allCases {
+                // (rows, k, n): one, two and three rows; members of different depths and widths.
+                let shapes = [(1, 96, 40), (2, 96, 7), (3, 160, 33), (1, 64, 300)]
+                let members = shapes.enumerated().map { i, shape in
+                    (x: TestSupport.randomValues(shape.0 * shape.1, seed: UInt64(10 + i)),
+                     w: weight(n: shape.2, k: shape.1, dtype: dtype, seed: UInt64(20 + i)), rows: shape.0)
+                }
+                for parallel in [true, false] {
+                    var outs = members.map { [Float](repeating: .nan, count: $0.rows * $0.w.shape[0]) }
+                    // Pointers held across `run`: buffers that outlive it.
+                    let xs = members.map { m -> UnsafeMutablePointer<Float> in
+                        let p = UnsafeMutablePointer<Float>.allocate(capacity: m.x.count)
+                        p.initialize(from: m.x, count: m.x.count)
+                        return p
+                    }
+                    let os = outs.map { o -> UnsafeMutablePointer<Float> in
+                        let p = UnsafeMutablePointer<Float>.allocate(capacity: o.count)
+                        p.initialize(repeating: .nan, count: o.count)
+                        return p
+                    }
+                    for (i, m) in members.enumerated() { group.add(xs[i], rows: m.rows, weight: m.w, into: os[i], precision: precision) }
+                    XCTAssertEqual(group.count, members.count)
+                    group.run(parallel: parallel)
+                    XCTAssertEqual(group.count, 0, "run forgets the members")
+                    for (i, m) in members.enumerated() {
+                        outs[i] = Array(UnsafeBufferPointer(start: os[i], count: outs[i].count))
+                        let alone = TestSupport.product(m.x, outputs: outs[i].count) {
+                            MatMul.multiply($0, rows: m.rows, singleRows: m.rows, weight: m.w, into: $1, precision: precision)
+                        }
+                        XCTAssertEqual(outs[i].map(\.bitPattern), alone.map(\.bitPattern), "\(dtype) \(precision) member \(i) parallel \(parallel)")
+                        xs[i].deallocate()
+                        os[i].deallocate()
+                    }
+                }
+            }
+        }
+    }
+}
