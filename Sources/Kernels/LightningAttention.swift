@@ -101,6 +101,8 @@ public enum LightningAttention {
         let blockSize: Int, headDim: Int
         /// [B, d] queries; [B, d] queries × λ^{i+1}; [B, d] keys; [d, B] (keys × λ^{m−1−j})ᵀ; [d, B] valuesᵀ
         let q, qDecayed, k, kDecayedT, vT: UnsafeMutablePointer<Float>
+        /// [B, d] keys × λ^{m−1−j} and [B, d] values, row-major, before their transposes
+        let kDecayed, v: UnsafeMutablePointer<Float>
         /// [B, B] decayed scores; [B, d] block output; [d, d] state increment (transposed)
         let scores, o, stateIncrement: UnsafeMutablePointer<Float>
 
@@ -109,11 +111,12 @@ public enum LightningAttention {
             headDim = d
             q = .allocate(capacity: b * d); qDecayed = .allocate(capacity: b * d); k = .allocate(capacity: b * d)
             kDecayedT = .allocate(capacity: d * b); vT = .allocate(capacity: d * b)
+            kDecayed = .allocate(capacity: b * d); v = .allocate(capacity: b * d)
             scores = .allocate(capacity: b * b); o = .allocate(capacity: b * d); stateIncrement = .allocate(capacity: d * d)
         }
 
         func deallocate() {
-            for p in [q, qDecayed, k, kDecayedT, vT, scores, o, stateIncrement] { p.deallocate() }
+            for p in [q, qDecayed, k, kDecayedT, vT, kDecayed, v, scores, o, stateIncrement] { p.deallocate() }
         }
     }
 
@@ -131,29 +134,39 @@ public enum LightningAttention {
         let d = head.headDim
         // decayPower[n] = λⁿ, formed directly as exp(−s·n) like the reference's decay tables.
         let decayPower = (0...blockSize).map { expf(-slope * Float($0)) }
+        // reversedDecay[x] = λ^{B−1−x}: row i of the scores takes λ^{i−j} = reversedDecay[B−1−i+j],
+        // a forward run in j.
+        let reversedDecay = (0..<blockSize).map { decayPower[blockSize - 1 - $0] }
         var blockStart = 0
         while blockStart < tokens {
             let m = min(blockSize, tokens - blockStart)
-            // Gather the block: q, k: [m, d]; q·λ^{i+1}; (k·λ^{m−1−j})ᵀ and vᵀ: [d, m].
+            // Gather the block: q, k: [m, d]; q·λ^{i+1}; k·λ^{m−1−j} and v: [m, d], row by row;
+            // then (k·λ^{m−1−j})ᵀ and vᵀ: [d, m] by a blocked transpose.
             for j in 0..<m {
                 let t = blockStart + j
                 let q = head.q(t), k = head.k(t), v = head.v(t)
                 let qDecay = decayPower[j + 1], kDecay = decayPower[m - 1 - j]
+                let row = j * d
                 for c in 0..<d {
-                    scratch.q[j * d + c] = q[c]
-                    scratch.qDecayed[j * d + c] = q[c] * qDecay
-                    scratch.k[j * d + c] = k[c]
-                    scratch.kDecayedT[c * m + j] = k[c] * kDecay
-                    scratch.vT[c * m + j] = v[c]
+                    scratch.q[row + c] = q[c]
+                    scratch.qDecayed[row + c] = q[c] * qDecay
+                    scratch.k[row + c] = k[c]
+                    scratch.kDecayed[row + c] = k[c] * kDecay
+                    scratch.v[row + c] = v[c]
                 }
             }
+            minimax_transpose_f32(scratch.kDecayed, m, d, 0, m, scratch.kDecayedT)
+            minimax_transpose_f32(scratch.v, m, d, 0, m, scratch.vT)
             // inter: O = (Q ⊙ λ^{i+1}) · S           ([m, d] · Sᵀᵀ)
             MatMul.multiply(scratch.qDecayed, rows: m, weight: view(s, d, d), into: scratch.o, parallel: false)
             // scores: P = (Q Kᵀ) ⊙ λ^{i−j}, causal     ([m, m])
             MatMul.multiply(scratch.q, rows: m, weight: view(scratch.k, m, d), into: scratch.scores, parallel: false)
-            for i in 0..<m {
-                let row = scratch.scores + i * m
-                for j in 0..<m { row[j] = j <= i ? row[j] * decayPower[i - j] : 0 }
+            reversedDecay.withUnsafeBufferPointer { reversed in
+                for i in 0..<m {
+                    let row = scratch.scores + i * m, decay = reversed.baseAddress! + (blockSize - 1 - i)
+                    for j in 0...i { row[j] *= decay[j] }
+                    (row + i + 1).update(repeating: 0, count: m - 1 - i)
+                }
             }
             // intra: O += P · V                       ([m, m] · (Vᵀ)ᵀ), added into the output
             for i in 0..<m { head.o(blockStart + i).update(from: scratch.o + i * d, count: d) }
