@@ -20,6 +20,20 @@ enum PackedMatMul {
     ) {
         let n = weight.shape[0], k = weight.shape[1]
         let columnBlocks = (n + columnTile - 1) / columnTile
+        // Too few column blocks to go round the threads (a router's few experts): split the rows
+        // instead, in whole tiles, each task packing the panels itself. A row's tiles and their
+        // order over K are the same either way, so are its bits.
+        let rowTiles = (rows + rowTile - 1) / rowTile
+        if parallel && columnBlocks < Parallel.threadCount && rowTiles >= 2 * Parallel.threadCount {
+            let xAddress = UnsafeRawPointer(x), outAddress = UnsafeMutableRawPointer(out)
+            Parallel.forEachRange(rowTiles) { tiles in
+                let first = tiles.lowerBound * rowTile, count = min(tiles.upperBound * rowTile, rows) - first
+                multiply(xAddress.assumingMemoryBound(to: Float.self) + first * k, rows: count, weight: weight,
+                         into: outAddress.assumingMemoryBound(to: Float.self) + first * n, parallel: false,
+                         accumulate: accumulate)
+            }
+            return
+        }
         let xAddress = UnsafeRawPointer(x), outAddress = UnsafeMutableRawPointer(out)
         Parallel.forEachRange(columnBlocks, grain: parallel ? 1 : columnBlocks) { blocks in
             let x = xAddress.assumingMemoryBound(to: Float.self)
