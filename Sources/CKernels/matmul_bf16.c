@@ -144,7 +144,7 @@ BF16_TARGET void minimax_bf16_pack_panel(
 /// `rows` (≤ MINIMAX_BF16_ROWS, a constant once inlined) rows × 32 columns over `pairs` pairs.
 BF16_TARGET static ALWAYS_INLINE void tile(
     const uint32_t *x, const int rows, const uint32_t *panel, long pairs,
-    float *out, long out_stride, __mmask16 mask0, __mmask16 mask1, int accumulate) {
+    float *out, long out_stride, __mmask16 mask0, __mmask16 mask1, int accumulate, minimax_prefetch_cursor *pf) {
     __m512 acc[MINIMAX_BF16_ROWS][2];
     for (int r = 0; r < rows; r++) {
         if (accumulate) {
@@ -158,6 +158,7 @@ BF16_TARGET static ALWAYS_INLINE void tile(
     for (long p = 0; p < pairs; p++) {
         // The packed rows stream from L3 when T·K is large; fetch 2 KB ahead (never faults).
         _mm_prefetch((const char *)(x + (p + 64) * MINIMAX_BF16_ROWS), _MM_HINT_T0);
+        minimax_prefetch_advance(pf);
         __m512bh w0 = (__m512bh)_mm512_load_si512(panel + p * MINIMAX_BF16_COLUMNS);
         __m512bh w1 = (__m512bh)_mm512_load_si512(panel + p * MINIMAX_BF16_COLUMNS + 16);
         for (int r = 0; r < rows; r++) {
@@ -175,15 +176,23 @@ BF16_TARGET static ALWAYS_INLINE void tile(
 BF16_TARGET void minimax_bf16_dot_panel(
     const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
     float *out, long out_stride, long width, int accumulate) {
+    minimax_bf16_dot_panel_prefetching(x, x_pairs, rows, panel, pairs, out, out_stride, width, accumulate, NULL);
+}
+
+BF16_TARGET void minimax_bf16_dot_panel_prefetching(
+    const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
+    float *out, long out_stride, long width, int accumulate, const minimax_prefetch_rows *next) {
+    minimax_prefetch_cursor pf = minimax_prefetch_start(next, (rows + MINIMAX_BF16_ROWS - 1) / MINIMAX_BF16_ROWS * pairs);
     __mmask16 mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
     __mmask16 mask1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
     long t = 0;
     for (; t + MINIMAX_BF16_ROWS <= rows; t += MINIMAX_BF16_ROWS)
-        tile(x + t * x_pairs, MINIMAX_BF16_ROWS, panel, pairs, out + t * out_stride, out_stride, mask0, mask1, accumulate);
+        tile(x + t * x_pairs, MINIMAX_BF16_ROWS, panel, pairs, out + t * out_stride, out_stride, mask0, mask1, accumulate,
+             &pf);
     const uint32_t *xt = x + t * x_pairs;
     float *ot = out + t * out_stride;
     switch (rows - t) {
-#define TAIL(n) case n: tile(xt, n, panel, pairs, ot, out_stride, mask0, mask1, accumulate); break;
+#define TAIL(n) case n: tile(xt, n, panel, pairs, ot, out_stride, mask0, mask1, accumulate, &pf); break;
         TAIL(1) TAIL(2) TAIL(3) TAIL(4) TAIL(5) TAIL(6) TAIL(7)
 #undef TAIL
         default: break;
@@ -212,6 +221,14 @@ void minimax_bf16_dot_panel(
     float *out, long out_stride, long width, int accumulate) {
     (void)x; (void)x_pairs; (void)rows; (void)panel; (void)pairs; (void)out; (void)out_stride; (void)width;
     (void)accumulate;
+    __builtin_trap();
+}
+
+void minimax_bf16_dot_panel_prefetching(
+    const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
+    float *out, long out_stride, long width, int accumulate, const minimax_prefetch_rows *next) {
+    (void)x; (void)x_pairs; (void)rows; (void)panel; (void)pairs; (void)out; (void)out_stride; (void)width;
+    (void)accumulate; (void)next;
     __builtin_trap();
 }
 

@@ -91,8 +91,21 @@ public enum BFloat16DotMatMul {
                 while p0 < pairs {
                     let depth = min(depthBlock, pairs - p0)
                     minimax_bf16_pack_panel(w + n0 * k, k, width, p0, depth, panel)
-                    minimax_bf16_dot_panel(
-                        packed + p0 * rowTile, pairs, rows, panel, depth, out + n0, n, width, p0 > 0 ? 1 : 0)
+                    // While this panel's products run, fetch the weight rows of the next one in
+                    // this task (the weights stream from memory once per call; packing them
+                    // straight from DRAM stalled on every line).
+                    var next = minimax_prefetch_rows()
+                    if p0 + depth < pairs {
+                        let nextDepth = min(depthBlock, pairs - p0 - depth)
+                        next = minimax_prefetch_rows(base: w + n0 * k + 2 * (p0 + depth), stride: 2 * k,
+                                                     rows: width, bytes: min(4 * nextDepth, 2 * (k - 2 * (p0 + depth))))
+                    } else if block + 1 < blocks.upperBound {
+                        let nextFirst = n0 + columnTile
+                        next = minimax_prefetch_rows(base: w + nextFirst * k, stride: 2 * k,
+                                                     rows: min(columnTile, n - nextFirst), bytes: min(4 * depthBlock, 2 * k))
+                    }
+                    minimax_bf16_dot_panel_prefetching(
+                        packed + p0 * rowTile, pairs, rows, panel, depth, out + n0, n, width, p0 > 0 ? 1 : 0, &next)
                     p0 += depth
                 }
             }

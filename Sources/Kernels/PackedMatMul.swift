@@ -20,6 +20,20 @@ enum PackedMatMul {
     ) {
         let n = weight.shape[0], k = weight.shape[1]
         let columnBlocks = (n + columnTile - 1) / columnTile
+        // Too few column blocks to go round the threads (a router's few experts): split the rows
+        // instead, in whole tiles, each task packing the panels itself. A row's tiles and their
+        // order over K are the same either way, so are its bits.
+        let rowTiles = (rows + rowTile - 1) / rowTile
+        if parallel && columnBlocks < Parallel.threadCount && rowTiles >= 2 * Parallel.threadCount {
+            let xAddress = UnsafeRawPointer(x), outAddress = UnsafeMutableRawPointer(out)
+            Parallel.forEachRange(rowTiles) { tiles in
+                let first = tiles.lowerBound * rowTile, count = min(tiles.upperBound * rowTile, rows) - first
+                multiply(xAddress.assumingMemoryBound(to: Float.self) + first * k, rows: count, weight: weight,
+                         into: outAddress.assumingMemoryBound(to: Float.self) + first * n, parallel: false,
+                         accumulate: accumulate)
+            }
+            return
+        }
         let xAddress = UnsafeRawPointer(x), outAddress = UnsafeMutableRawPointer(out)
         Parallel.forEachRange(columnBlocks, grain: parallel ? 1 : columnBlocks) { blocks in
             let x = xAddress.assumingMemoryBound(to: Float.self)
@@ -31,12 +45,16 @@ enum PackedMatMul {
                 while k0 < k {
                     let depth = min(depthBlock, k - k0)
                     pack(weight, firstRow: n0, rowCount: width, firstColumn: k0, depth: depth, into: panel)
+                    // The next panel's weight rows come into L2 while this one's products run.
+                    var next = nextPanelRows(weight, block: block, lastBlock: blocks.upperBound - 1, firstColumn: k0 + depth)
+                    var prefetch = minimax_prefetch_start(&next, ((rows + rowTile - 1) / rowTile) * depth)
                     var t0 = 0
                     while t0 < rows {
                         let tile = min(rowTile, rows - t0)
                         microKernel(
                             x + t0 * k + k0, xStride: k, rows: tile, panel: panel, depth: depth,
-                            out: out + t0 * n + n0, outStride: n, width: width, accumulate: accumulate || k0 > 0)
+                            out: out + t0 * n + n0, outStride: n, width: width, accumulate: accumulate || k0 > 0,
+                            prefetch: &prefetch)
                         t0 += tile
                     }
                     k0 += depth
@@ -44,6 +62,26 @@ enum PackedMatMul {
             }
             }
         }
+    }
+
+    /// The weight rows of the panel after (block, firstColumn − depth) within a task that ends at
+    /// `lastBlock`: the same rows further along K, else the next block's first depth; none for
+    /// the task's last panel or quantized weights (packed through `packWidening`).
+    @inline(__always)
+    static func nextPanelRows(_ weight: TensorView, block: Int, lastBlock: Int, firstColumn: Int) -> minimax_prefetch_rows {
+        let n = weight.shape[0], k = weight.shape[1]
+        guard !weight.dtype.isQuantized else { return minimax_prefetch_rows() }
+        let size = weight.dtype.byteSize
+        if firstColumn < k {
+            let n0 = block * columnTile
+            return minimax_prefetch_rows(
+                base: weight.base + (n0 * k + firstColumn) * size, stride: k * size, rows: min(columnTile, n - n0),
+                bytes: min(depthBlock, k - firstColumn) * size)
+        }
+        guard block < lastBlock else { return minimax_prefetch_rows() }
+        let n0 = (block + 1) * columnTile
+        return minimax_prefetch_rows(
+            base: weight.base + n0 * k * size, stride: k * size, rows: min(columnTile, n - n0), bytes: min(depthBlock, k) * size)
     }
 
     /// panel[kk · 32 + j] = W[firstRow + j, firstColumn + kk] as fp32; columns j ≥ rowCount are 0.
@@ -90,7 +128,8 @@ enum PackedMatMul {
     @inline(__always)
     static func microKernel(
         _ x: UnsafePointer<Float>, xStride: Int, rows: Int, panel: UnsafePointer<Float>, depth: Int,
-        out: UnsafeMutablePointer<Float>, outStride: Int, width: Int, accumulate: Bool
+        out: UnsafeMutablePointer<Float>, outStride: Int, width: Int, accumulate: Bool,
+        prefetch: inout minimax_prefetch_cursor
     ) {
         // Rows past `rows` re-read row 0 and their results are dropped: one code path for all tiles.
         let x0 = x, x1 = rows > 1 ? x + xStride : x, x2 = rows > 2 ? x + 2 * xStride : x
@@ -116,6 +155,7 @@ enum PackedMatMul {
             c40.addProduct(a, w0); c41.addProduct(a, w1)
             a = SIMD16<Float>(repeating: x5[kk])
             c50.addProduct(a, w0); c51.addProduct(a, w1)
+            minimax_prefetch_advance(&prefetch)
             kk &+= 1
         }
         store(c00, c01, out, width: width, accumulate: accumulate)

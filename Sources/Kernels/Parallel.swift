@@ -27,6 +27,17 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in run(ClosureLoop(body), count: count, threads: threads) }
     }
 
+    /// Values per task below which a memory-bound elementwise pass is not worth a thread.
+    static let elementwiseGrain = 16384
+
+    /// `forEachRange` over the rows of a `[rows, width]` elementwise pass (norms, activations,
+    /// residuals), at least `elementwiseGrain` values per task: a decode step's few rows stay on
+    /// the calling thread (and allocate nothing); a prefill's rows are split. Each value is computed
+    /// the same way whichever thread takes its row.
+    public static func forEachRowRange(_ rows: Int, width: Int, _ body: (Range<Int>) -> Void) {
+        forEachRange(rows, grain: max(1, elementwiseGrain / max(1, width)), body)
+    }
+
     /// The same for a loop object: no allocation, for the kernels of a decode step.
     public static func forEachRange(_ count: Int, grain: Int = 1, loop: ParallelLoop) {
         guard count > 0 else { return }

@@ -3,11 +3,23 @@ import Tensors
 
 /// `y = x / sqrt(mean(x²) + eps) · weight`, per row, in fp32 (as the reference computes it).
 public enum RMSNorm {
+    /// Rows are split across threads when there are many (`Parallel.forEachRowRange`); each row is
+    /// computed the same way on any thread.
     public static func apply(
         _ x: UnsafePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>, eps: Float,
         into out: UnsafeMutablePointer<Float>
     ) {
-        for r in 0..<rows {
+        Parallel.forEachRowRange(rows, width: width) { range in
+            applyRows(x, rows: range, width: width, weight: weight, eps: eps, into: out)
+        }
+    }
+
+    /// The rows `rows` of x [·, width] into the same rows of out, on the calling thread.
+    public static func applyRows(
+        _ x: UnsafePointer<Float>, rows: Range<Int>, width: Int, weight: UnsafePointer<Float>, eps: Float,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        for r in rows {
             let xr = x + r &* width, yr = out + r &* width
             let meanSquare = Dot.product(xr, xr, count: width) / Float(width)
             let scale = 1 / (meanSquare + eps).squareRoot()

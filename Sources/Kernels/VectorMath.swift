@@ -38,6 +38,20 @@ public enum VectorMath {
         applyInPlace(x, count: count) { v in 1 / (exp(-v) + 1) }
     }
 
+    /// x · sigmoid(x) · up over `count` values, into x: the fused twin of `siluInPlace` followed by
+    /// `x[i] *= up[i]` (the same operations per value, so the same bits; one pass over memory).
+    public static func siluMultiplyInPlace(_ x: UnsafeMutablePointer<Float>, by up: UnsafePointer<Float>, count: Int) {
+        applyInPlace(x, other: up, count: count) { v, u in v / (exp(-v) + 1) * u }
+    }
+
+    /// x · sigmoid(gate) over `count` values, into x: the fused twin of `sigmoidInPlace(gate)`
+    /// followed by `x[i] *= gate[i]` (same bits; `gate` is left as it was).
+    public static func multiplyBySigmoidInPlace(
+        _ x: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, count: Int
+    ) {
+        applyInPlace(x, other: gate, count: count) { v, g in v * (1 / (exp(-g) + 1)) }
+    }
+
     /// Applies a lane-wise function 16 values at a time; the last < 16 values go through the same
     /// vector code in a zero-padded vector. So a value's result never depends on where it sits in
     /// the buffer — which rows share a call (the batch) cannot change a row's bits.
@@ -56,6 +70,31 @@ public enum VectorMath {
         var tail = SIMD16<Float>()
         for lane in 0..<(count - i) { tail[lane] = x[i + lane] }
         let result = f(tail)
+        for lane in 0..<(count - i) { x[i + lane] = result[lane] }
+    }
+
+    /// `applyInPlace` for a function of two buffers, x[i] = f(x[i], other[i]); the tail likewise
+    /// through zero-padded vectors.
+    @inline(__always)
+    static func applyInPlace(
+        _ x: UnsafeMutablePointer<Float>, other: UnsafePointer<Float>, count: Int,
+        _ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>
+    ) {
+        let raw = UnsafeMutableRawPointer(x), otherRaw = UnsafeRawPointer(other)
+        var i = 0
+        while i &+ 16 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            let o = otherRaw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            raw.storeBytes(of: f(v, o), toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
+        }
+        guard i < count else { return }
+        var tail = SIMD16<Float>(), otherTail = SIMD16<Float>()
+        for lane in 0..<(count - i) {
+            tail[lane] = x[i + lane]
+            otherTail[lane] = other[i + lane]
+        }
+        let result = f(tail, otherTail)
         for lane in 0..<(count - i) { x[i + lane] = result[lane] }
     }
 }

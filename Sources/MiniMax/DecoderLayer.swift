@@ -40,16 +40,27 @@ struct DecoderLayer {
                 }
             }
             profile.measure(.norms) {
-                Self.residual(attentionResidual, residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h),
-                              update, into: h, count: tokens * width)
-                RMSNorm.apply(h, rows: tokens, width: width, weight: postAttentionNorm, eps: normEpsilon, into: normed)
+                // Row by row, residual then norm, rows split across threads.
+                let residual = residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h)
+                postAttentionNorm.withUnsafeBufferPointer { norm in
+                    Parallel.forEachRowRange(tokens, width: width) { rows in
+                        let first = rows.lowerBound * width
+                        Self.residual(attentionResidual, residual + first, update + first, into: h + first,
+                                      count: rows.count * width)
+                        RMSNorm.applyRows(h, rows: rows, width: width, weight: norm.baseAddress!, eps: normEpsilon,
+                                          into: normed)
+                    }
+                }
             }
             profile.measure(.mixtureOfExperts) {
                 moe.forward(normed, rows: tokens, singleRows: layout.singleRows, into: update)
             }
             profile.measure(.norms) {
-                Self.residual(mlpResidual, residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h),
-                              update, into: h, count: tokens * width)
+                let residual = residualIsNormalized ? UnsafePointer(normed) : UnsafePointer(h)
+                Parallel.forEachRowRange(tokens, width: width) { rows in
+                    let first = rows.lowerBound * width
+                    Self.residual(mlpResidual, residual + first, update + first, into: h + first, count: rows.count * width)
+                }
             }
         }
     }

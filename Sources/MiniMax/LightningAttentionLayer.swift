@@ -26,7 +26,9 @@ struct LightningAttentionLayer {
             let qkv = buffer, attended = qkv + tokens * 3 * width, gated = attended + tokens * width
             MatMul.multiply(x, rows: tokens, singleRows: layout.singleRows, weight: weights.qkvProjection, into: qkv,
                             precision: precision)
-            VectorMath.siluInPlace(qkv, count: tokens * 3 * width)
+            Parallel.forEachRowRange(tokens, width: 3 * width) { rows in
+                VectorMath.siluInPlace(qkv + rows.lowerBound * 3 * width, count: rows.count * 3 * width)
+            }
             for segment in layout.segments {
                 try caches[segment.cache].layers[l].withLinearState { state in
                     LightningAttention.forward(
@@ -39,8 +41,11 @@ struct LightningAttentionLayer {
             let gate = attended
             MatMul.multiply(x, rows: tokens, singleRows: layout.singleRows, weight: weights.outputGate, into: gate,
                             precision: precision)
-            VectorMath.sigmoidInPlace(gate, count: tokens * width)
-            for i in 0..<(tokens * width) { gated[i] *= gate[i] }
+            // gated ⊙ sigmoid(gate), rows split across threads
+            Parallel.forEachRowRange(tokens, width: width) { rows in
+                let first = rows.lowerBound * width
+                VectorMath.multiplyBySigmoidInPlace(gated + first, gate: gate + first, count: rows.count * width)
+            }
             MatMul.multiply(gated, rows: tokens, singleRows: layout.singleRows, weight: weights.outputProjection, into: out,
                             precision: precision)
         }

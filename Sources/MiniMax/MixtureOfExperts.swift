@@ -67,15 +67,23 @@ struct MixtureOfExperts {
         ScratchMemory.withFloats(n * (2 * width + 2 * intermediate)) { buffer in
             let gathered = buffer, hidden = gathered + n * width, up = hidden + n * intermediate
             let y = up + n * intermediate
-            for i in 0..<n { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
+            Parallel.forEachRowRange(n, width: width) { rows in
+                for i in rows { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
+            }
             MatMul.multiply(gathered, rows: n, singleRows: singleRows, weight: expert.gate, into: hidden, precision: precision)
             MatMul.multiply(gathered, rows: n, singleRows: singleRows, weight: expert.up, into: up, precision: precision)
-            VectorMath.siluInPlace(hidden, count: n * intermediate)
-            for i in 0..<(n * intermediate) { hidden[i] *= up[i] }
+            // hidden = silu(hidden) ⊙ up
+            Parallel.forEachRowRange(n, width: intermediate) { rows in
+                let first = rows.lowerBound * intermediate
+                VectorMath.siluMultiplyInPlace(hidden + first, by: up + first, count: rows.count * intermediate)
+            }
             MatMul.multiply(hidden, rows: n, singleRows: singleRows, weight: expert.down, into: y, precision: precision)
-            for i in 0..<n {
-                let o = out + tokens[i] * width, yi = y + i * width, w = routeWeights[i]
-                for c in 0..<width { o[c] += w * yi[c] }
+            // An expert's tokens are distinct, so its rows of `out` can be split across threads.
+            Parallel.forEachRowRange(n, width: width) { rows in
+                for i in rows {
+                    let o = out + tokens[i] * width, yi = y + i * width, w = routeWeights[i]
+                    for c in 0..<width { o[c] += w * yi[c] }
+                }
             }
         }
     }

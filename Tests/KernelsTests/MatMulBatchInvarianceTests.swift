@@ -72,6 +72,19 @@ final class MatMulBatchInvarianceTests: XCTestCase {
         }
     }
 
+    /// A product with fewer column blocks than threads (a router's few outputs) splits its rows
+    /// across threads instead; every row keeps the bits it has alone.
+    func testRowSplitTiledRowsEqualTheirOneRowProduct() {
+        let (t, k, n) = (61, 300, 8)
+        let x = TestSupport.randomValues(t * k, seed: 21)
+        let w = TensorView.owned(TestSupport.randomValues(n * k, seed: 22), shape: [n, k], dtype: .bfloat16)
+        let all = product(x, rows: t, singleRows: 0, w)
+        for r in 0..<t {
+            XCTAssertEqual(product(rowsOf(x, [r], k: k), rows: 1, singleRows: 0, w), Array(all[(r * n)..<((r + 1) * n)]),
+                           "row \(r)")
+        }
+    }
+
     func testRowWiseMatchesNaive() {
         for dtype in DType.allCases + DType.quantizedCases {
             for (k, n) in shapes {

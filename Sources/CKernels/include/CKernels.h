@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include "spin.h"
+#include "prefetch.h"
 
 /// Kernels that Swift's SIMD types cannot express efficiently (zero-extending sixteen 16-bit
 /// lanes to 32 bits compiles to a generic call in Swift). Written with clang vector extensions,
@@ -78,6 +79,13 @@ void minimax_bf16_pack_panel(const uint16_t *w, long k, long width, long first_p
 void minimax_bf16_dot_panel(
     const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
     float *out, long out_stride, long width, int accumulate);
+
+/// `minimax_bf16_dot_panel` that also fetches `next` (NULL: nothing) into L2, one cache line every
+/// few pairs spread over its work, so packing the next panel reads cached rows instead of waiting
+/// on memory. The same arithmetic, the same bits.
+void minimax_bf16_dot_panel_prefetching(
+    const uint32_t *x, long x_pairs, long rows, const uint32_t *panel, long pairs,
+    float *out, long out_stride, long width, int accumulate, const minimax_prefetch_rows *next);
 #endif
 
 #ifndef MINIMAX_CKERNELS_AMX
