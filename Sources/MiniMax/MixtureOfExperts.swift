@@ -45,13 +45,71 @@ struct MixtureOfExperts {
             for e in stride(from: expertCount, to: 0, by: -1) { start[e] = start[e - 1] }
             start[0] = 0
             out.initialize(repeating: 0, count: tokens * width)
-            for e in 0..<expertCount where start[e + 1] > start[e] {
-                // Tokens are in row order within an expert, so its single rows come first.
-                let tokens = tokenOf + start[e], count = start[e + 1] - start[e]
-                var singles = 0
-                while singles < count && tokens[singles] < singleRows { singles += 1 }
-                runExpert(e, x: x, tokens: tokens, weights: weightOf + start[e], count: count, singleRows: singles,
-                          width: width, out: out)
+            // singles[e]: expert e's single rows (tokens are in row order within an expert: they come first)
+            ScratchMemory.withBuffer(of: Int.self, count: expertCount) { singles in
+                for e in 0..<expertCount {
+                    singles[e] = 0
+                    while start[e] + singles[e] < start[e + 1] && tokenOf[start[e] + singles[e]] < singleRows { singles[e] += 1 }
+                }
+                // fp16 experts have no grouped row-wise kernel: each expert runs its single rows itself.
+                let grouped = weights.experts.allSatisfy { $0.gate.dtype != .float16 && $0.up.dtype != .float16 && $0.down.dtype != .float16 }
+                if grouped {
+                    runSingleRows(x: x, tokenOf: tokenOf, weightOf: weightOf, start: start, singles: singles, width: width, out: out)
+                }
+                for e in 0..<expertCount where start[e + 1] > start[e] {
+                    let skipped = grouped ? singles[e] : 0, first = start[e] + skipped, count = start[e + 1] - first
+                    guard count > 0 else { continue }
+                    runExpert(e, x: x, tokens: tokenOf + first, weights: weightOf + first, count: count,
+                              singleRows: singles[e] - skipped, width: width, out: out)
+                }
+            }
+        }
+        }
+    }
+
+    /// out[token] += weight · expert(x[token]) for every expert's single rows: the products
+    /// `runExpert` would run row-wise, but all experts' gate and up products as one parallel loop and
+    /// all their down products as another (`ProductGroup`; a decode step's experts are small
+    /// products, each a barrier of its own otherwise). Same bits: each output is its row-wise
+    /// product's, and experts add into a token in expert order.
+    private func runSingleRows(
+        x: UnsafePointer<Float>, tokenOf: UnsafePointer<Int>, weightOf: UnsafePointer<Float>, start: UnsafePointer<Int>,
+        singles: UnsafePointer<Int>, width: Int, out: UnsafeMutablePointer<Float>
+    ) {
+        let expertCount = weights.experts.count
+        let total = (0..<expertCount).reduce(0) { $0 + singles[$1] }
+        guard total > 0 else { return }
+        let intermediate = weights.experts[0].gate.shape[0]
+        // gathered: [S, D]; hidden, up: [S, I]; y: [S, D] — expert e's single rows one after another
+        ScratchMemory.withFloats(total * (2 * width + 2 * intermediate)) { buffer in
+        ScratchMemory.withReusable(ProductGroup.self, make: ProductGroup.init) { group in
+            let gathered = buffer, hidden = gathered + total * width, up = hidden + total * intermediate
+            let y = up + total * intermediate
+            var row = 0
+            for e in 0..<expertCount where singles[e] > 0 {
+                let n = singles[e], tokens = tokenOf + start[e], expert = weights.experts[e]
+                for i in 0..<n { (gathered + (row + i) * width).update(from: x + tokens[i] * width, count: width) }
+                let input = UnsafePointer(gathered + row * width)
+                group.add(input, rows: n, weight: expert.gate, into: hidden + row * intermediate, precision: precision)
+                group.add(input, rows: n, weight: expert.up, into: up + row * intermediate, precision: precision)
+                row += n
+            }
+            group.run()
+            VectorMath.siluMultiplyInPlace(hidden, by: up, count: total * intermediate)
+            row = 0
+            for e in 0..<expertCount where singles[e] > 0 {
+                group.add(hidden + row * intermediate, rows: singles[e], weight: weights.experts[e].down, into: y + row * width,
+                          precision: precision)
+                row += singles[e]
+            }
+            group.run()
+            row = 0
+            for e in 0..<expertCount where singles[e] > 0 {
+                for i in 0..<singles[e] {
+                    let o = out + tokenOf[start[e] + i] * width, yi = y + (row + i) * width, w = weightOf[start[e] + i]
+                    for c in 0..<width { o[c] += w * yi[c] }
+                }
+                row += singles[e]
             }
         }
         }
