@@ -71,6 +71,34 @@ public enum MatMul {
         }
     }
 
+    /// Several products of the same x, each exactly as `multiply(_:rows:singleRows:…)` gives it, with
+    /// the single rows of all of them as one parallel loop (`ProductGroup`): `products` calls its
+    /// argument once per (weight, out). Tiled rows run product by product.
+    public static func multiplySharingInput(
+        _ x: UnsafePointer<Float>, rows: Int, singleRows: Int, parallel: Bool = true, precision: MatMulPrecision = .exact,
+        _ products: ((TensorView, UnsafeMutablePointer<Float>) -> Void) -> Void
+    ) {
+        precondition(singleRows >= 0 && singleRows <= rows, "MatMul: singleRows \(singleRows) of \(rows)")
+        if singleRows > 0 {
+            ScratchMemory.withReusable(ProductGroup.self, make: ProductGroup.init) { group in
+                products { weight, out in
+                    if weight.dtype == .float16 {  // no grouped kernel: on its own
+                        multiply(x, rows: singleRows, singleRows: singleRows, weight: weight, into: out, parallel: parallel, precision: precision)
+                    } else {
+                        group.add(x, rows: singleRows, weight: weight, into: out, precision: precision)
+                    }
+                }
+                group.run(parallel: parallel)
+            }
+        }
+        guard rows > singleRows else { return }
+        products { weight, out in
+            let (n, k) = (weight.shape[0], weight.shape[1])
+            multiply(x + singleRows * k, rows: rows - singleRows, singleRows: 0, weight: weight, into: out + singleRows * n,
+                     parallel: parallel, precision: precision)
+        }
+    }
+
     /// out[T, N] += x[T, K] · Wᵀ on the tiled kernel (fp32 weights): the products start from what
     /// `out` holds, so a gradient accumulates without a second pass.
     public static func multiplyAccumulating(

@@ -21,11 +21,15 @@ struct LightningAttentionLayer {
         into out: UnsafeMutablePointer<Float>
     ) throws {
         let width = heads * headDim, tokens = layout.rows
-        // qkv: [R, H, 3, d]; attended, gated: [R, H·d]
-        try ScratchMemory.withFloats(tokens * 5 * width) { buffer in
+        // qkv: [R, H, 3, d]; attended, gated, gate: [R, H·d]
+        try ScratchMemory.withFloats(tokens * 6 * width) { buffer in
             let qkv = buffer, attended = qkv + tokens * 3 * width, gated = attended + tokens * width
-            MatMul.multiply(x, rows: tokens, singleRows: layout.singleRows, weight: weights.qkvProjection, into: qkv,
-                            precision: precision)
+            let gate = gated + tokens * width
+            // x · qkvᵀ and x · gateᵀ (the output gate reads the layer's input too): decode rows in one loop.
+            MatMul.multiplySharingInput(x, rows: tokens, singleRows: layout.singleRows, precision: precision) { product in
+                product(weights.qkvProjection, qkv)
+                product(weights.outputGate, gate)
+            }
             Parallel.forEachRowRange(tokens, width: 3 * width) { rows in
                 VectorMath.siluInPlace(qkv + rows.lowerBound * 3 * width, count: rows.count * 3 * width)
             }
@@ -37,10 +41,6 @@ struct LightningAttentionLayer {
                 }
             }
             RMSNorm.apply(attended, rows: tokens, width: width, weight: weights.norm, eps: normEpsilon, into: gated)
-            // The gate reuses `attended`: [R, H·d]
-            let gate = attended
-            MatMul.multiply(x, rows: tokens, singleRows: layout.singleRows, weight: weights.outputGate, into: gate,
-                            precision: precision)
             // gated ⊙ sigmoid(gate), rows split across threads
             Parallel.forEachRowRange(tokens, width: width) { rows in
                 let first = rows.lowerBound * width

@@ -24,9 +24,12 @@ struct SoftmaxAttentionLayer {
         // q: [R, H, d]; k, v: [R, H_kv, d]; attended: [R, H·d]
         try ScratchMemory.withFloats(tokens * (2 * width + 2 * keyValueWidth)) { buffer in
             let q = buffer, k = q + tokens * width, v = k + tokens * keyValueWidth, attended = v + tokens * keyValueWidth
-            MatMul.multiply(x, rows: tokens, singleRows: single, weight: weights.query, into: q, precision: precision)
-            MatMul.multiply(x, rows: tokens, singleRows: single, weight: weights.key, into: k, precision: precision)
-            MatMul.multiply(x, rows: tokens, singleRows: single, weight: weights.value, into: v, precision: precision)
+            // Decode rows of the three projections in one parallel loop.
+            MatMul.multiplySharingInput(x, rows: tokens, singleRows: single, precision: precision) { product in
+                product(weights.query, q)
+                product(weights.key, k)
+                product(weights.value, v)
+            }
             for segment in layout.segments {
                 let first = segment.firstRow, count = segment.count
                 try caches[segment.cache].layers[l].withKeyValues { cache in

@@ -52,4 +52,35 @@ final class ProductGroupTests: XCTestCase {
             }
         }
     }
+
+    /// `MatMul.multiplySharingInput` equals one `multiply` per weight, single and tiled rows alike.
+    func testSharedInputProductsEqualSeparateOnes() {
+        let (rows, k) = (7, 96)
+        let x = TestSupport.randomValues(rows * k, seed: 4)
+        for dtype in [DType.float32, .bfloat16, .float16, .int8, .int4] {
+            for precision in MatMulPrecision.allCases {
+                let weights = [40, 9, 33].enumerated().map { weight(n: $1, k: k, dtype: dtype, seed: UInt64(50 + $0)) }
+                for single in [0, 1, 3, 7] {
+                    let outs = weights.map { w -> UnsafeMutableBufferPointer<Float> in
+                        let o = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * w.shape[0])
+                        o.initialize(repeating: .nan)
+                        return o
+                    }
+                    defer { outs.forEach { $0.deallocate() } }
+                    x.withUnsafeBufferPointer { xp in
+                        MatMul.multiplySharingInput(xp.baseAddress!, rows: rows, singleRows: single, precision: precision) { product in
+                            for (w, o) in zip(weights, outs) { product(w, o.baseAddress!) }
+                        }
+                    }
+                    let together = outs.map { Array($0) }
+                    for (i, w) in weights.enumerated() {
+                        let alone = TestSupport.product(x, outputs: rows * w.shape[0]) {
+                            MatMul.multiply($0, rows: rows, singleRows: single, weight: w, into: $1, precision: precision)
+                        }
+                        XCTAssertEqual(together[i].map(\.bitPattern), alone.map(\.bitPattern), "\(dtype) \(precision) single \(single) weight \(i)")
+                    }
+                }
+            }
+        }
+    }
 }
