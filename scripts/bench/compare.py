@@ -458,30 +458,33 @@ def report_text(results, cfg):
                 label = f"{peer} {label_of(peer, dtype)}"
                 lines.append(label.ljust(name_w) + "".join(
                     (f"{v:12.2f}x" if v is not None else "-".rjust(13)) for v in vals))
-    ours = results["runs"].get("minimax", {})
-    if any(v.get("status") == "ok" for v in ours.values()):
+    # Every run of ours (exact, bf16 and int8 activations): the streaming reads of all of them, then
+    # each row's decode bandwidth against the best read and against its own run's read.
+    ours = {engine: {d: o for d, o in results["runs"].get(engine, {}).items() if o.get("status") == "ok"}
+            for engine in ("minimax", "minimax-bf16act", "minimax-int8act")}
+    if any(ours.values()):
         lines.append("")
-        ok = {d: o for d, o in ours.items() if o.get("status") == "ok"}
-        reads = [r["streaming_read_gb_per_s"] for o in ok.values() for r in o.get("rounds", [])
-                 if r.get("streaming_read_gb_per_s")]
+        reads = [r["streaming_read_gb_per_s"] for runs in ours.values() for o in runs.values()
+                 for r in o.get("rounds", []) if r.get("streaming_read_gb_per_s")]
         best = max(reads) if reads else None
         if best:
             lines.append(f"minimax streaming-read bandwidth (memory read by all threads): "
                          + ", ".join(f"{x:.1f}" for x in reads) + f" GB/s in this run's {len(reads)} measurement(s);"
                          f" best {best:.1f} GB/s")
-        for dtype in cfg.dtypes:
-            o = ok.get(dtype)
-            if not o:
-                continue
-            dbw, frac = o.get("decode_bandwidth_gb_per_s"), o.get("decode_bandwidth_fraction")
-            line = (f"minimax {'fp32' if dtype == 'f32' else dtype}: decode after {p1} reads "
-                    f"{o.get('weight_bytes_per_token', 0) / 1e6:.0f} MB of weights per token = {dbw:.1f} GB/s")
-            if best:
-                line += f" = {dbw / best * 100:.0f}% of the best streaming read"
-            if frac:
-                line += f" ({frac * 100:.0f}% of its own run's measurement)"
-            line += f"; peak RSS {o.get('peak_resident_bytes', 0) / 2**30:.2f} GiB"
-            lines.append(line)
+        for engine, runs in ours.items():
+            for dtype in cfg.dtypes:
+                o = runs.get(dtype)
+                if not o:
+                    continue
+                dbw, frac = o.get("decode_bandwidth_gb_per_s"), o.get("decode_bandwidth_fraction")
+                line = (f"{engine} {label_of(engine, dtype)}: decode after {p1} reads "
+                        f"{o.get('weight_bytes_per_token', 0) / 1e6:.0f} MB of weights per token = {dbw:.1f} GB/s")
+                if best:
+                    line += f" = {dbw / best * 100:.0f}% of the best streaming read"
+                if frac:
+                    line += f" ({frac * 100:.0f}% of its own run's measurement)"
+                line += f"; peak RSS {o.get('peak_resident_bytes', 0) / 2**30:.2f} GiB"
+                lines.append(line)
     parity = results.get("llama.cpp_parity")
     if parity:
         lines.append("")
