@@ -9,7 +9,9 @@ Q8_0 / Q4_K_M against llama.cpp's own unquantized (bf16) run of the same checkpo
         [--context 512] [--variants int8,int8-g32,q4,q4-symmetric] [--minimax BIN] [--work DIR]
         [--llama-bin DIR --gguf FILE] [--json-out FILE]
 
-Steps, each skipped when its output is already in --work:
+Steps, each skipped when its output is already in --work (cached files are named after the source
+model's and the engine binary's paths, sizes and modification times, so nothing is reused across
+models or rebuilds):
   1. text: the repository's Markdown (README.md, docs/*.md), tokenized by `minimax tokenize`,
      repeated if short, cut into --positions / --context sequences of --context tokens;
   2. `minimax quantize` of --model for each variant (int8: one scale per row; int8-g32: a scale per
@@ -116,23 +118,37 @@ def compare(reference, candidate):
     return kl, reference.argmax(axis=-1) == candidate.argmax(axis=-1)
 
 
+def fingerprint(paths):
+    """A short hash of files' paths, sizes and modification times: cached models and logits carry the
+    source model's and the engine binary's, so a different model or a rebuilt engine never reuses
+    another's files left in --work."""
+    h = hashlib.sha256()
+    for path in paths:
+        st = os.stat(path)
+        h.update(f"{os.path.abspath(path)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()[:10]
+
+
 def ours(args, binary, work):
     sequences = args.positions // args.context
     # The first 64 KB give far more than the tokens needed, and the whole corpus no longer fits in
     # one command-line argument (Linux caps one at 128 KB).
     ids = token_ids(binary, args.model, corpus_text()[:65536], sequences * args.context)
     chunks = [ids[i * args.context:(i + 1) * args.context] for i in range(sequences)]
-    reference = [logits(binary, args.model, c, os.path.join(work, f"reference-{i}.npy"), args.threads) for i, c in enumerate(chunks)]
+    source = fingerprint([os.path.join(args.model, "config.json")] + sorted(glob.glob(os.path.join(args.model, "*.safetensors"))))
+    engine = fingerprint([binary])
+    reference = [logits(binary, args.model, c, os.path.join(work, f"reference-{source}-{engine}-{i}.npy"), args.threads)
+                 for i, c in enumerate(chunks)]
     rows = {}
     for name in args.variants:
         arguments, precision = VARIANTS[name]
-        model = os.path.join(work, "model-" + "".join(a.strip("-") for a in arguments[1:]))
+        model = os.path.join(work, f"model-{source}-" + "".join(a.strip("-") for a in arguments[1:]))
         if not os.path.isfile(os.path.join(model, "config.json")):
             run([binary, "quantize", "--model", args.model, "--out", model] + arguments)
         kls, agree = [], []
         for i, c in enumerate(chunks):
-            kl, same = compare(reference[i], logits(binary, model, c, os.path.join(work, f"{name}-{i}.npy"), args.threads,
-                                                    precision))
+            kl, same = compare(reference[i], logits(binary, model, c, os.path.join(work, f"{name}-{source}-{engine}-{i}.npy"),
+                                                    args.threads, precision))
             kls.append(kl)
             agree.append(same)
         kl, same = np.concatenate(kls), np.concatenate(agree)
@@ -158,12 +174,14 @@ def llama(args, work, text_path):
     # AMD Zen 4, as its AMX repacking dies on some Xeons; the plain kernels compute the same values.
     common = ["-f", text_path, "-c", str(args.context), "--chunks", str(args.positions // args.context),
               "-t", str(args.threads), "--no-repack"]
-    base = os.path.join(work, "llama-base.kld")
+    # Keyed by the GGUF and the llama.cpp binaries, as ours are by model and engine.
+    key = fingerprint([args.gguf, perplexity, quantize])
+    base = os.path.join(work, f"llama-base-{key}.kld")
     if not os.path.isfile(base):
         run([perplexity, "-m", args.gguf, "--kl-divergence-base", base] + common, capture_output=True)
     rows = {}
     for qtype in LLAMA_TYPES:
-        gguf = os.path.join(work, f"llama-{qtype}.gguf")
+        gguf = os.path.join(work, f"llama-{qtype}-{key}.gguf")
         if not os.path.isfile(gguf):
             run([quantize, args.gguf, gguf, qtype], capture_output=True)
         out = run([perplexity, "-m", gguf, "--kl-divergence-base", base, "--kl-divergence"] + common,
