@@ -17,7 +17,19 @@ import Tensors
 public enum AMXBFloat16MatMul {
     /// Whether `BFloat16DotMatMul` runs here: a CPU with AMX_TILE and AMX_BF16 whose OS granted the
     /// tile state, and a kernel path (`KernelPath.selected`) of `amx`.
-    public static var isAvailable: Bool { KernelPath.selected.usesAMXBFloat16 }
+    public static var isAvailable: Bool { KernelPath.selected.usesAMXBFloat16 && tilesAgree }
+
+    /// The instructions agree with the tile model (`AMXTiles.selfCheck`, once).
+    private static let tilesAgree = AMXTiles.selfCheck("bf16") { tiles, x, rows, k in
+        let w = AMXTiles.checkWeight(n: 40, k: k, dtype: .bfloat16)
+        var out = [Float](repeating: 0, count: rows * 40)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer {
+                    multiply(xp.baseAddress!, rows: rows, weight: w, into: $0.baseAddress!, parallel: false, tiles: tiles)
+                }
+        }
+        return out
+    }
 
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`.
     public static func multiply(
@@ -25,7 +37,7 @@ public enum AMXBFloat16MatMul {
         parallel: Bool = true, tiles: AMXTiles = .hardware
     ) {
         precondition(weight.shape.count == 2 && weight.dtype == .bfloat16, "AMX product needs 2-D bf16 weights, got \(weight.dtype) \(weight.shape)")
-        precondition(tiles == .model || isAvailable, "AMX tiles are not available here (\(CPUFeatures.detected))")
+        precondition(tiles == .model || KernelPath.selected.usesAMXBFloat16, "AMX tiles are not available here (\(CPUFeatures.detected))")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
         guard k > 0 else {
@@ -79,7 +91,7 @@ public enum AMXBFloat16MatMul {
     /// `iterations` × four register-only `tdpbf16ps` on the calling thread: timed, the tile unit's
     /// peak rate. AMX hardware only.
     public static func runPeakLoop(iterations: Int) {
-        precondition(isAvailable, "AMX tiles are not available here")
+        precondition(KernelPath.selected.usesAMXBFloat16, "AMX tiles are not available here")
         minimax_amx_bf16_peak_loop(iterations)
     }
 }

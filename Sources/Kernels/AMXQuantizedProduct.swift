@@ -15,7 +15,21 @@ import Tensors
 public enum AMXQuantizedProduct {
     /// Whether tiled int8-activation products run here: AMX_TILE and AMX_INT8 granted by the OS,
     /// and a kernel path (`KernelPath.selected`) of `amx`.
-    public static var isAvailable: Bool { KernelPath.selected.usesAMXInt8 }
+    public static var isAvailable: Bool { KernelPath.selected.usesAMXInt8 && tilesAgree }
+
+    /// The instructions agree with the tile model for int8 and q4 weights (`AMXTiles.selfCheck`, once).
+    private static let tilesAgree = [DType.int8, .int4].allSatisfy { dtype in
+        AMXTiles.selfCheck("int8 (\(dtype) weights)") { tiles, x, rows, k in
+            let w = AMXTiles.checkWeight(n: 40, k: k, dtype: dtype)
+            var out = [Float](repeating: 0, count: rows * 40)
+            x.withUnsafeBufferPointer { xp in
+                out.withUnsafeMutableBufferPointer {
+                    multiply(xp.baseAddress!, rows: rows, weight: w, into: $0.baseAddress!, parallel: false, tiles: tiles)
+                }
+            }
+            return out
+        }
+    }
 
     /// out[T, N] = quantized(x[T, K]) · Wᵀ for an int8 / int4 `weight: [N, K]`.
     public static func multiply(
@@ -23,7 +37,7 @@ public enum AMXQuantizedProduct {
         parallel: Bool = true, tiles: AMXTiles = .hardware
     ) {
         precondition(weight.shape.count == 2 && weight.dtype.isQuantized, "AMX int8 product needs 2-D int8/int4 weights, got \(weight.dtype) \(weight.shape)")
-        precondition(tiles == .model || isAvailable, "AMX int8 tiles are not available here (\(CPUFeatures.detected))")
+        precondition(tiles == .model || KernelPath.selected.usesAMXInt8, "AMX int8 tiles are not available here (\(CPUFeatures.detected))")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
         // packed: ⌈T/32⌉ · 2 tiles of 16 rows (codes, d, Σx per block)
@@ -68,7 +82,7 @@ public enum AMXQuantizedProduct {
 
     /// `iterations` × four register-only `tdpbssd` on the calling thread. AMX hardware only.
     public static func runPeakLoop(iterations: Int) {
-        precondition(isAvailable, "AMX int8 tiles are not available here")
+        precondition(KernelPath.selected.usesAMXInt8, "AMX int8 tiles are not available here")
         minimax_amx_int8_peak_loop(iterations)
     }
 }

@@ -1,5 +1,5 @@
 import CKernels
-import Kernels
+@testable import Kernels
 import Tensors
 import TestSupport
 import XCTest
@@ -70,5 +70,21 @@ extension BFloat16DotMatMulTests {
                                 "amx tiles vs model T=\(t) K=\(k) N=\(n)")
             }
         }
+    }
+}
+
+/// The first-use check that keeps AMX instructions off where they disagree with the tile model.
+final class AMXSelfCheckTests: XCTestCase {
+    func testAgreementPassesAndDisagreementTurnsTheTilesOff() {
+        XCTAssertTrue(AMXTiles.selfCheck("test") { _, x, _, _ in x })
+        XCTAssertFalse(AMXTiles.selfCheck("test") { tiles, x, _, _ in tiles == .hardware ? x.map { $0 * 1.001 } : x })
+        XCTAssertFalse(AMXTiles.selfCheck("test") { tiles, x, _, _ in tiles == .hardware ? x.map { _ in .nan } : x })
+    }
+
+    /// Where the CPU has the tiles, they passed their check (else they would be off).
+    func testTilesThatRunPassedTheirCheck() throws {
+        try XCTSkipUnless(KernelPath.selected.usesAMXBFloat16 || KernelPath.selected.usesAMXInt8, "no AMX tiles here (cpu features: \(CPUFeatures.detected))")
+        XCTAssertEqual(AMXBFloat16MatMul.isAvailable, KernelPath.selected.usesAMXBFloat16, "the bf16 tiles failed their self-check")
+        XCTAssertEqual(AMXQuantizedProduct.isAvailable, KernelPath.selected.usesAMXInt8, "the int8 tiles failed their self-check")
     }
 }
