@@ -17,7 +17,7 @@ import Tensors
 public enum AMXBFloat16MatMul {
     /// Whether `BFloat16DotMatMul` runs here: a CPU with AMX_TILE and AMX_BF16 whose OS granted the
     /// tile state, and a kernel path (`KernelPath.selected`) of `amx`.
-    public static var isAvailable: Bool { KernelPath.selected.usesAMXBFloat16 && tilesAgree }
+    public static var isAvailable: Bool { AMXTiles.simulated || (KernelPath.selected.usesAMXBFloat16 && tilesAgree) }
 
     /// The instructions agree with the tile model (`AMXTiles.selfCheck`, once).
     private static let tilesAgree = AMXTiles.selfCheck("bf16") { tiles, x, rows, k in
@@ -34,9 +34,10 @@ public enum AMXBFloat16MatMul {
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`.
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool = true, tiles: AMXTiles = .hardware
+        parallel: Bool = true, tiles requested: AMXTiles? = nil
     ) {
         precondition(weight.shape.count == 2 && weight.dtype == .bfloat16, "AMX product needs 2-D bf16 weights, got \(weight.dtype) \(weight.shape)")
+        let tiles = requested ?? AMXTiles.standard
         precondition(tiles == .model || KernelPath.selected.usesAMXBFloat16, "AMX tiles are not available here (\(CPUFeatures.detected))")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }

@@ -15,7 +15,7 @@ import Tensors
 public enum AMXQuantizedProduct {
     /// Whether tiled int8-activation products run here: AMX_TILE and AMX_INT8 granted by the OS,
     /// and a kernel path (`KernelPath.selected`) of `amx`.
-    public static var isAvailable: Bool { KernelPath.selected.usesAMXInt8 && tilesAgree }
+    public static var isAvailable: Bool { AMXTiles.simulated || (KernelPath.selected.usesAMXInt8 && tilesAgree) }
 
     /// The instructions agree with the tile model for int8 and q4 weights (`AMXTiles.selfCheck`, once).
     private static let tilesAgree = [DType.int8, .int4].allSatisfy { dtype in
@@ -34,9 +34,10 @@ public enum AMXQuantizedProduct {
     /// out[T, N] = quantized(x[T, K]) · Wᵀ for an int8 / int4 `weight: [N, K]`.
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool = true, tiles: AMXTiles = .hardware
+        parallel: Bool = true, tiles requested: AMXTiles? = nil
     ) {
         precondition(weight.shape.count == 2 && weight.dtype.isQuantized, "AMX int8 product needs 2-D int8/int4 weights, got \(weight.dtype) \(weight.shape)")
+        let tiles = requested ?? AMXTiles.standard
         precondition(tiles == .model || KernelPath.selected.usesAMXInt8, "AMX int8 tiles are not available here (\(CPUFeatures.detected))")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }

@@ -9,6 +9,14 @@ public enum AMXTiles: Sendable {
     /// The software model of the tile registers: the same kernel code on any CPU (tests; slow).
     case model
 
+    /// For tests: the AMX products run on the tile model as if this CPU had AMX tiles, so the
+    /// engine's AMX dispatch (tiled rows to the tiles, single rows to the kernels below) is
+    /// exercised on any CPU. Set it before a test's products and reset it after.
+    public nonisolated(unsafe) static var simulated = false
+
+    /// The tiles a product runs on when the caller names none.
+    static var standard: AMXTiles { simulated ? .model : .hardware }
+
     /// The C kernels' selector.
     var code: Int32 { Int32(self == .hardware ? MINIMAX_AMX_TILES_HARDWARE : MINIMAX_AMX_TILES_MODEL) }
 

@@ -10,7 +10,7 @@ extension QuantizedActivationTests {
     /// (T, K, N, group): rows 1, 17, 33; K partial blocks, whole blocks, one chunk per 32 rows
     /// (K = 16384); groups per row (int8), 32, 96, 128.
     var amxCases: [(Int, Int, Int, Int?)] {
-        [(1, 15, 5, nil), (17, 32, 33, 32), (33, 97, 40, 32), (5, 300, 70, 96), (2, 1100, 31, 128), (3, 16384, 40, 128), (4, 1536, 64, nil)]
+        [(1, 15, 5, nil), (9, 160, 96, 32), (9, 96, 160, 32), (1, 160, 96, 32), (2, 96, 160, 32), (3, 160, 96, 32), (17, 32, 33, 32), (33, 97, 40, 32), (5, 300, 70, 96), (2, 1100, 31, 128), (3, 16384, 40, 128), (4, 1536, 64, nil)]
     }
 
     func amxProduct(_ x: [Float], rows: Int, _ w: TensorView, tiles: AMXTiles, parallel: Bool = true) -> [Float] {
