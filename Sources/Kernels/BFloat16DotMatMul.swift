@@ -54,6 +54,41 @@ public enum BFloat16DotMatMul {
         }
     }
 
+    /// The product for several bf16 weights [N_i, K] of the same x, which is rounded and packed once
+    /// (AMX tiles, `vdpbf16ps` or the portable path, as `multiply` picks): `products` calls its
+    /// argument once per (weight, out). Each out is bit for bit what `multiply` gives it.
+    static func multiplySharingInput(
+        _ x: UnsafePointer<Float>, rows: Int, k: Int, parallel: Bool,
+        _ products: ((TensorView, UnsafeMutablePointer<Float>) -> Void) -> Void
+    ) {
+        precondition(rows > 0 && k > 0, "BFloat16DotMatMul: shared input of \(rows) × \(k)")
+        if AMXBFloat16MatMul.isAvailable {
+            // packed: [⌈T/32⌉·32 / 16, P, 16] words
+            ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_packed_words(rows, k)) { packed in
+                AMXBFloat16MatMul.packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
+                products { weight, out in
+                    AMXBFloat16MatMul.multiplyPacked(packed, rows: rows, weight: weight, into: out, parallel: parallel,
+                                                     tiles: AMXTiles.standard)
+                }
+            }
+        } else if isAvailable {
+            let pairs = (k + 1) / 2, tiles = (rows + rowTile - 1) / rowTile
+            // packed: [tiles, pairs, 8] words
+            ScratchMemory.withBuffer(of: UInt32.self, count: tiles * pairs * rowTile) { packed in
+                packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
+                products { weight, out in
+                    multiplyPacked(packed, rows: rows, pairs: pairs, weight: weight, into: out, parallel: parallel)
+                }
+            }
+        } else {
+            // rounded: [T, K]
+            ScratchMemory.withFloats(rows * k) { rounded in
+                round(x, count: rows * k, into: rounded)
+                products { weight, out in PackedMatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel) }
+            }
+        }
+    }
+
     /// packed[t / 8, p, t % 8] = (bf16 x[t, 2p], bf16 x[t, 2p + 1]), split by row tiles over threads.
     static func packActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt32>, parallel: Bool

@@ -73,7 +73,8 @@ public enum MatMul {
 
     /// Several products of the same x, each exactly as `multiply(_:rows:singleRows:…)` gives it, with
     /// the single rows of all of them as one parallel loop (`ProductGroup`): `products` calls its
-    /// argument once per (weight, out). Tiled rows run product by product.
+    /// argument once per (weight, out). Tiled rows run product by product, bf16 weights under
+    /// rounded activations on one packing of them.
     public static func multiplySharingInput(
         _ x: UnsafePointer<Float>, rows: Int, singleRows: Int, parallel: Bool = true, precision: MatMulPrecision = .exact,
         _ products: ((TensorView, UnsafeMutablePointer<Float>) -> Void) -> Void
@@ -92,6 +93,20 @@ public enum MatMul {
             }
         }
         guard rows > singleRows else { return }
+        // Tiled rows: bf16 weights under rounded activations share one packing of them.
+        var k = 0, sharesPacking = precision.roundsBFloat16Activations
+        products { weight, _ in
+            k = weight.shape[1]
+            if weight.dtype != .bfloat16 || weight.shape[0] == 0 || k == 0 { sharesPacking = false }
+        }
+        if sharesPacking {
+            BFloat16DotMatMul.multiplySharingInput(x + singleRows * k, rows: rows - singleRows, k: k, parallel: parallel) { tiled in
+                withoutActuallyEscaping(tiled) { tiled in
+                    products { weight, out in tiled(weight, out + singleRows * weight.shape[0]) }
+                }
+            }
+            return
+        }
         products { weight, out in
             let (n, k) = (weight.shape[0], weight.shape[1])
             multiply(x + singleRows * k, rows: rows - singleRows, singleRows: 0, weight: weight, into: out + singleRows * n,

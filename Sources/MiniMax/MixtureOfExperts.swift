@@ -128,8 +128,10 @@ struct MixtureOfExperts {
             Parallel.forEachRowRange(n, width: width) { rows in
                 for i in rows { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
             }
-            MatMul.multiply(gathered, rows: n, singleRows: singleRows, weight: expert.gate, into: hidden, precision: precision)
-            MatMul.multiply(gathered, rows: n, singleRows: singleRows, weight: expert.up, into: up, precision: precision)
+            MatMul.multiplySharingInput(gathered, rows: n, singleRows: singleRows, precision: precision) { product in
+                product(expert.gate, hidden)
+                product(expert.up, up)
+            }
             // hidden = silu(hidden) ⊙ up
             Parallel.forEachRowRange(n, width: intermediate) { rows in
                 let first = rows.lowerBound * intermediate
