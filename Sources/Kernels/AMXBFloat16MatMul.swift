@@ -20,15 +20,8 @@ public enum AMXBFloat16MatMul {
     public static var isAvailable: Bool { AMXTiles.simulated || (KernelPath.selected.usesAMXBFloat16 && tilesAgree) }
 
     /// The instructions agree with the tile model (`AMXTiles.selfCheck`, once).
-    private static let tilesAgree = AMXTiles.selfCheck("bf16") { tiles, x, rows, k in
-        let w = AMXTiles.checkWeight(n: 40, k: k, dtype: .bfloat16)
-        var out = [Float](repeating: 0, count: rows * 40)
-        x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer {
-                    multiply(xp.baseAddress!, rows: rows, weight: w, into: $0.baseAddress!, parallel: false, tiles: tiles)
-                }
-        }
-        return out
+    private static let tilesAgree = AMXTiles.selfCheck("bf16", dtype: .bfloat16) { tiles, x, rows, weight, out in
+        multiply(x, rows: rows, weight: weight, into: out, parallel: false, tiles: tiles)
     }
 
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`.

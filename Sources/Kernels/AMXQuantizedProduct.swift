@@ -19,15 +19,8 @@ public enum AMXQuantizedProduct {
 
     /// The instructions agree with the tile model for int8 and q4 weights (`AMXTiles.selfCheck`, once).
     private static let tilesAgree = [DType.int8, .int4].allSatisfy { dtype in
-        AMXTiles.selfCheck("int8 (\(dtype) weights)") { tiles, x, rows, k in
-            let w = AMXTiles.checkWeight(n: 40, k: k, dtype: dtype)
-            var out = [Float](repeating: 0, count: rows * 40)
-            x.withUnsafeBufferPointer { xp in
-                out.withUnsafeMutableBufferPointer {
-                    multiply(xp.baseAddress!, rows: rows, weight: w, into: $0.baseAddress!, parallel: false, tiles: tiles)
-                }
-            }
-            return out
+        AMXTiles.selfCheck("int8 (\(dtype) weights)", dtype: dtype) { tiles, x, rows, weight, out in
+            multiply(x, rows: rows, weight: weight, into: out, parallel: false, tiles: tiles)
         }
     }
 

@@ -46,15 +46,28 @@ public enum AMXTiles: Sendable {
     }
 
     /// Whether a product's AMX instructions agree with the tile model on one small product with
-    /// every kind of edge (partial 16- and 32-row blocks, K not a multiple of 32) — run once, at the
-    /// first use of the tiles, so no result depends on instructions that disagree with the code the
-    /// tests check on every CPU. A disagreement turns that product's tiles off, with a message on
-    /// standard error; the kernels below them run instead.
-    static func selfCheck(_ name: String, _ product: (AMXTiles, _ x: [Float], _ rows: Int, _ k: Int) -> [Float]) -> Bool {
-        let (rows, k) = (37, 100)
+    /// every kind of edge (37 × 100 × 40 with `dtype` weights: partial 16- and 32-row blocks, K not a
+    /// multiple of 32) — run once, at the first use of the tiles, so no result depends on
+    /// instructions that disagree with the code the tests check on every CPU. A disagreement turns
+    /// that product's tiles off, with a message on standard error; the kernels below them run instead.
+    /// `multiply(tiles, x, rows, weight, out)` runs the product on one thread.
+    static func selfCheck(
+        _ name: String, dtype: DType,
+        _ multiply: (AMXTiles, UnsafePointer<Float>, Int, TensorView, UnsafeMutablePointer<Float>) -> Void
+    ) -> Bool {
+        let (rows, k, n) = (37, 100, 40)
         var random = SplitMix64(seed: 0x414D58)
         let x = (0..<(rows * k)).map { _ in random.nextSignedUnitFloat() }
-        let hardware = product(.hardware, x, rows, k), model = product(.model, x, rows, k)
+        let values = (0..<(n * k)).map { _ in random.nextSignedUnitFloat() }
+        let weight = dtype.isQuantized
+            ? TensorView.quantized(values, shape: [n, k], dtype: dtype, groupSize: 32)
+            : TensorView.owned(values, shape: [n, k], dtype: dtype)
+        let outputs = [AMXTiles.hardware, .model].map { tiles -> [Float] in
+            var out = [Float](repeating: 0, count: rows * n)
+            x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { multiply(tiles, xp.baseAddress!, rows, weight, $0.baseAddress!) } }
+            return out
+        }
+        let (hardware, model) = (outputs[0], outputs[1])
         let difference = zip(hardware, model).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
         let norm = model.reduce(0.0) { $0 + Double($1) * Double($1) }
         let error = (difference / max(norm, .leastNormalMagnitude)).squareRoot()
@@ -64,14 +77,5 @@ public enum AMXTiles: Sendable {
             return false
         }
         return true
-    }
-
-    /// A [n, k] weight of `dtype` with values in [-1, 1] for the self-checks (quantized in groups of 32).
-    static func checkWeight(n: Int, k: Int, dtype: DType) -> TensorView {
-        var random = SplitMix64(seed: 0x574754)
-        let values = (0..<(n * k)).map { _ in random.nextSignedUnitFloat() }
-        return dtype.isQuantized
-            ? TensorView.quantized(values, shape: [n, k], dtype: dtype, groupSize: 32)
-            : TensorView.owned(values, shape: [n, k], dtype: dtype)
     }
 }

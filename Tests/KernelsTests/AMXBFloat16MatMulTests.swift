@@ -76,9 +76,16 @@ extension BFloat16DotMatMulTests {
 /// The first-use check that keeps AMX instructions off where they disagree with the tile model.
 final class AMXSelfCheckTests: XCTestCase {
     func testAgreementPassesAndDisagreementTurnsTheTilesOff() {
-        XCTAssertTrue(AMXTiles.selfCheck("test") { _, x, _, _ in x })
-        XCTAssertFalse(AMXTiles.selfCheck("test") { tiles, x, _, _ in tiles == .hardware ? x.map { $0 * 1.001 } : x })
-        XCTAssertFalse(AMXTiles.selfCheck("test") { tiles, x, _, _ in tiles == .hardware ? x.map { _ in .nan } : x })
+        // The model standing in for the instructions: exact, one output off by about 1 %, or a NaN.
+        func check(_ change: @escaping (UnsafeMutablePointer<Float>) -> Void) -> Bool {
+            AMXTiles.selfCheck("test", dtype: .bfloat16) { tiles, x, rows, weight, out in
+                AMXBFloat16MatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: false, tiles: .model)
+                if tiles == .hardware { change(out) }
+            }
+        }
+        XCTAssertTrue(check { _ in })
+        XCTAssertFalse(check { $0[0] += 0.01 * abs($0[0]) + 0.01 })
+        XCTAssertFalse(check { $0[5] = .nan })
     }
 
     /// Where the CPU has the tiles, they passed their check (else they would be off).
