@@ -37,26 +37,13 @@ public enum BFloat16DotMatMul {
             out.initialize(repeating: 0, count: rows * n)
             return
         }
-        if AMXBFloat16MatMul.isAvailable {
-            AMXBFloat16MatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
-            return
-        }
-        guard isAvailable else {
-            multiplyPortable(x, rows: rows, weight: weight, into: out, parallel: parallel)
-            return
-        }
-        let pairs = (k + 1) / 2
-        let tiles = (rows + rowTile - 1) / rowTile
-        // packed: [tiles, pairs, 8] words, each the bf16 pair (x[t, 2p], x[t, 2p + 1])
-        ScratchMemory.withBuffer(of: UInt32.self, count: tiles * pairs * rowTile) { packed in
-            packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
-            multiplyPacked(packed, rows: rows, pairs: pairs, weight: weight, into: out, parallel: parallel)
-        }
+        multiplySharingInput(x, rows: rows, k: k, parallel: parallel) { product in product(weight, out) }
     }
 
     /// The product for several bf16 weights [N_i, K] of the same x, which is rounded and packed once
-    /// (AMX tiles, `vdpbf16ps` or the portable path, as `multiply` picks): `products` calls its
-    /// argument once per (weight, out). Each out is bit for bit what `multiply` gives it.
+    /// for AMX tiles, `vdpbf16ps` or the portable path (`multiplyPortable`'s arithmetic), the best
+    /// this CPU has: `products` calls its argument once per (weight, out). `multiply` is this with
+    /// one weight, so each out is bit for bit what `multiply` gives it.
     static func multiplySharingInput(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, parallel: Bool,
         _ products: ((TensorView, UnsafeMutablePointer<Float>) -> Void) -> Void

@@ -88,7 +88,7 @@ struct MixtureOfExperts {
             var row = 0
             for e in 0..<expertCount where singles[e] > 0 {
                 let n = singles[e], tokens = tokenOf + start[e], expert = weights.experts[e]
-                for i in 0..<n { (gathered + (row + i) * width).update(from: x + tokens[i] * width, count: width) }
+                Self.gather(x, tokens: tokens, count: n, width: width, into: gathered + row * width)
                 let input = UnsafePointer(gathered + row * width)
                 group.add(input, rows: n, weight: expert.gate, into: hidden + row * intermediate, precision: precision)
                 group.add(input, rows: n, weight: expert.up, into: up + row * intermediate, precision: precision)
@@ -105,10 +105,8 @@ struct MixtureOfExperts {
             group.run()
             row = 0
             for e in 0..<expertCount where singles[e] > 0 {
-                for i in 0..<singles[e] {
-                    let o = out + tokenOf[start[e] + i] * width, yi = y + (row + i) * width, w = weightOf[start[e] + i]
-                    for c in 0..<width { o[c] += w * yi[c] }
-                }
+                Self.scatterAdd(y + row * width, tokens: tokenOf + start[e], weights: weightOf + start[e], count: singles[e],
+                                width: width, into: out)
                 row += singles[e]
             }
         }
@@ -125,9 +123,7 @@ struct MixtureOfExperts {
         ScratchMemory.withFloats(n * (2 * width + 2 * intermediate)) { buffer in
             let gathered = buffer, hidden = gathered + n * width, up = hidden + n * intermediate
             let y = up + n * intermediate
-            Parallel.forEachRowRange(n, width: width) { rows in
-                for i in rows { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
-            }
+            Self.gather(x, tokens: tokens, count: n, width: width, into: gathered)
             MatMul.multiplySharingInput(gathered, rows: n, singleRows: singleRows, precision: precision) { product in
                 product(expert.gate, hidden)
                 product(expert.up, up)
@@ -138,12 +134,29 @@ struct MixtureOfExperts {
                 VectorMath.siluMultiplyInPlace(hidden + first, by: up + first, count: rows.count * intermediate)
             }
             MatMul.multiply(hidden, rows: n, singleRows: singleRows, weight: expert.down, into: y, precision: precision)
-            // An expert's tokens are distinct, so its rows of `out` can be split across threads.
-            Parallel.forEachRowRange(n, width: width) { rows in
-                for i in rows {
-                    let o = out + tokens[i] * width, yi = y + i * width, w = routeWeights[i]
-                    for c in 0..<width { o[c] += w * yi[c] }
-                }
+            Self.scatterAdd(y, tokens: tokens, weights: routeWeights, count: n, width: width, into: out)
+        }
+    }
+
+    /// gathered[i] = x[tokens[i]] for i < count, rows split across threads where there are many.
+    private static func gather(
+        _ x: UnsafePointer<Float>, tokens: UnsafePointer<Int>, count: Int, width: Int, into gathered: UnsafeMutablePointer<Float>
+    ) {
+        Parallel.forEachRowRange(count, width: width) { rows in
+            for i in rows { (gathered + i * width).update(from: x + tokens[i] * width, count: width) }
+        }
+    }
+
+    /// out[tokens[i]] += weights[i] · y[i] for i < count: one expert's tokens, which are distinct, so
+    /// its rows of `out` can be split across threads.
+    private static func scatterAdd(
+        _ y: UnsafePointer<Float>, tokens: UnsafePointer<Int>, weights: UnsafePointer<Float>, count: Int, width: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        Parallel.forEachRowRange(count, width: width) { rows in
+            for i in rows {
+                let o = out + tokens[i] * width, yi = y + i * width, w = weights[i]
+                for c in 0..<width { o[c] += w * yi[c] }
             }
         }
     }
