@@ -13,9 +13,13 @@ import Tensors
 /// bytes per chunk of rows in scratch. Threads split the weight rows in 32-row blocks.
 /// `AMXTiles.model` runs the kernel code on the software model of the tiles.
 public enum AMXQuantizedProduct {
-    /// Whether tiled int8-activation products run here: AMX_TILE and AMX_INT8 granted by the OS,
-    /// and a kernel path (`KernelPath.selected`) of `amx`.
-    public static var isAvailable: Bool { AMXTiles.simulated || (KernelPath.selected.usesAMXInt8 && tilesAgree) }
+    /// Whether the tiles can run this product here: AMX_TILE and AMX_INT8 granted by the OS, a
+    /// kernel path (`KernelPath.selected`) of `amx`, and the instructions agree with the tile model.
+    public static var isAvailable: Bool { AMXTiles.simulated || (KernelPath.selected.canUseAMXInt8 && tilesAgree) }
+
+    /// Whether `MatMul` sends tiled int8-activation rows here: available and asked for
+    /// (`KernelPath.usesAMXInt8`, `MINIMAX_AMX_INT8=1`), or simulated.
+    public static var isChosen: Bool { AMXTiles.simulated || (KernelPath.selected.usesAMXInt8 && isAvailable) }
 
     /// The instructions agree with the tile model for int8 and q4 weights (`AMXTiles.selfCheck`, once).
     private static let tilesAgree = [DType.int8, .int4].allSatisfy { dtype in
@@ -31,7 +35,7 @@ public enum AMXQuantizedProduct {
     ) {
         precondition(weight.shape.count == 2 && weight.dtype.isQuantized, "AMX int8 product needs 2-D int8/int4 weights, got \(weight.dtype) \(weight.shape)")
         let tiles = requested ?? AMXTiles.standard
-        precondition(tiles == .model || KernelPath.selected.usesAMXInt8, "AMX int8 tiles are not available here (\(CPUFeatures.detected))")
+        precondition(tiles == .model || KernelPath.selected.canUseAMXInt8, "AMX int8 tiles are not available here (\(CPUFeatures.detected))")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
         // packed: ⌈T/32⌉ · 2 tiles of 16 rows (codes, d, Σx per block)
@@ -76,7 +80,7 @@ public enum AMXQuantizedProduct {
 
     /// `iterations` × four register-only `tdpbssd` on the calling thread. AMX hardware only.
     public static func runPeakLoop(iterations: Int) {
-        precondition(KernelPath.selected.usesAMXInt8, "AMX int8 tiles are not available here")
+        precondition(KernelPath.selected.canUseAMXInt8, "AMX int8 tiles are not available here")
         minimax_amx_int8_peak_loop(iterations)
     }
 }

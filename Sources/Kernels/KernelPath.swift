@@ -13,8 +13,9 @@ import Foundation
 /// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` from `vnni` up
 ///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), the portable C twin below;
 /// - on `amx` (the CPU has AMX tiles and the OS granted their state), tiled rows of `--precision
-///   bf16` products run on `tdpbf16ps` (AMX_BF16) and of int8-activation products on `tdpbssd`
-///   (AMX_INT8); single rows (decode) keep the kernels below.
+///   bf16` products run on `tdpbf16ps` (AMX_BF16), and of int8-activation products on `tdpbssd`
+///   (AMX_INT8) when `MINIMAX_AMX_INT8=1` asks (`usesAMXInt8`); single rows (decode) keep the
+///   kernels below.
 public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
     case portable, avx2, avx512, bf16, vnni, amx
 
@@ -90,8 +91,18 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).
     public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxBF16]) }
 
-    /// `--precision int8` tiled products run on AMX tiles (`tdpbssd`).
-    public var usesAMXInt8: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxInt8]) }
+    /// The CPU has AMX int8 tiles (`tdpbssd`) and the path allows them: tests and `bench-kernels`
+    /// run them here whether or not products do.
+    public var canUseAMXInt8: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxInt8]) }
+
+    /// `--precision int8` tiled products run on AMX tiles: only where `MINIMAX_AMX_INT8=1` asks.
+    /// Under per-block (32) activation scales every block's dots leave the tiles through memory, and
+    /// on an Intel Xeon with AMX (2026-11-28, 2 threads) the tiles ran whole-model int8 prefill at
+    /// 0.4–0.5× of `vpdpbusd`, so VNNI runs those rows by default.
+    public var usesAMXInt8: Bool { canUseAMXInt8 && Self.amxInt8Requested }
+
+    /// `MINIMAX_AMX_INT8=1`, read once.
+    static let amxInt8Requested = ProcessInfo.processInfo.environment["MINIMAX_AMX_INT8"] == "1"
 
     /// `--precision bf16` products run on `vdpbf16ps`.
     public var usesBFloat16Dot: Bool { self >= .bf16 && Self.bf16.isAvailable() }
@@ -104,7 +115,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
-            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : "")",
+            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]
     }
 }

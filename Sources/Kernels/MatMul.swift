@@ -39,7 +39,7 @@ public enum MatMul {
         guard rows > 0, n > 0 else { return }
         if precision == .int8 && weight.dtype.isQuantized {
             let tiledRows = rows - singleRows
-            guard AMXQuantizedProduct.isAvailable, tiledRows > 0 else {
+            guard AMXQuantizedProduct.isChosen, tiledRows > 0 else {
                 QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
                 return
             }
