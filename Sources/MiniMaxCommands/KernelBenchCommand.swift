@@ -14,9 +14,25 @@ struct KernelBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Products to time as T,K,N triples separated by ';'.")
     var shapes: String = "512,1024,1536;512,1536,1024;2048,2048,2048"
 
+    @Option(name: .long, help: "Weight dtypes to time, comma-separated: float32, bfloat16, int8, int4.")
+    var dtypes: String = "float32,bfloat16,int8,int4"
+
     func validate() throws {
         try checkThreadCount(threads)
         _ = try triples()
+        _ = try weightTypes()
+    }
+
+    /// `--dtypes` as weight dtypes, in the order given.
+    func weightTypes() throws -> [DType] {
+        let allowed: [DType] = [.float32, .bfloat16, .int8, .int4]
+        return try dtypes.split(separator: ",", omittingEmptySubsequences: false).map { name in
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let dtype = allowed.first(where: { $0.rawValue == trimmed }) else {
+                throw ValidationError("--dtypes: '\(trimmed)' is not one of \(allowed.map(\.rawValue).joined(separator: ", "))")
+            }
+            return dtype
+        }
     }
 
     /// `--shapes` as [T, K, N] triples of positive sizes.
@@ -30,11 +46,11 @@ struct KernelBenchCommand: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.threadCount = threads }
-        let triples = try triples()
+        let triples = try triples(), weightTypes = try weightTypes()
         print("threads \(Parallel.threadCount)")
         for line in KernelPath.selected.kernelReport { print(line) }
         let amxPeaks = benchAMXPeaks()
-        for dtype in [DType.float32, .bfloat16, .int8, .int4] {
+        for dtype in weightTypes {
             for shape in triples {
                 let (t, k, n) = (shape[0], shape[1], shape[2])
                 let x = Matrix(rows: t, cols: k, data: (0..<(t * k)).map { Float($0 % 7) * 0.1 })

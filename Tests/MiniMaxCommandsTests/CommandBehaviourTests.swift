@@ -59,6 +59,7 @@ final class CommandBehaviourTests: XCTestCase {
             (["random-model", "--out", dir.appendingPathComponent("m2").path, "--dtype", "int8"], "minimax random-model"),
             (["tokenize", "--model", model.path, "--decode", "1,x"], "minimax tokenize"),
             (["bench-kernels", "--shapes", "1,2"], "minimax bench-kernels"),
+            (["bench-kernels", "--dtypes", "bfloat16,fp8"], "minimax bench-kernels"),
         ]
         for (arguments, usage) in cases {
             let result = try run(arguments)
