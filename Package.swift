@@ -7,8 +7,11 @@ import PackageDescription
 //   MINIMAX_TARGET_CPU=x86-64-v3 swift build -c release   # portable AVX2 binary
 //   MINIMAX_TARGET_CPU=generic   swift build -c release   # the toolchain default
 let targetCPU = ProcessInfo.processInfo.environment["MINIMAX_TARGET_CPU"] ?? "native"
+// The swift frontend knows CPUs by name only (no x86-64-v2/v3/v4 levels): a level becomes the
+// oldest CPU that has it for Swift, and stays a level for clang's -march.
+let swiftLevelCPUs = ["x86-64-v2": "nehalem", "x86-64-v3": "haswell", "x86-64-v4": "skylake-avx512"]
 let hostCPUSettings: [SwiftSetting] =
-    targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+    targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", swiftLevelCPUs[targetCPU] ?? targetCPU])]
 let coreSettings: [SwiftSetting] = hostCPUSettings
 // The numerical modules are optimised in debug builds too: unoptimised SIMD code is ~50x slower,
 // and the test suite (a debug build) runs real forward passes.

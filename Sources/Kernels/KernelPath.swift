@@ -11,7 +11,8 @@ import Foundation
 /// - int8/q4 matrix-vector: hand-written AVX-512 from `avx512` up, the portable C kernel below;
 /// - `--precision bf16` tiled products: `vdpbf16ps` from `bf16` up when the CPU has AVX512_BF16;
 /// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` from `vnni` up
-///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), the portable C twin below;
+///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), else `vpmaddubsw` from `avx2`
+///   up, the portable C twin below;
 /// - on `amx` (the CPU has AMX tiles and the OS granted their state), tiled rows of `--precision
 ///   bf16` products run on `tdpbf16ps` (AMX_BF16), and of int8-activation products on `tdpbssd`
 ///   (AMX_INT8) when `MINIMAX_AMX_INT8=1` asks (`usesAMXInt8`); single rows (decode) keep the
@@ -88,6 +89,10 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
         self >= .vnni && CPUFeatures.detected.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI))
     }
 
+    /// int8-activation products run on the AVX2 kernels (`vpmaddubsw`): an `avx2` path or above
+    /// whose CPU has AVX2 and FMA but not the AVX-512 VNNI kernels (AVX-VNNI alone included).
+    public var usesAVX2Int8Kernels: Bool { self >= .avx2 && !usesVNNIKernels && Self.avx2.isAvailable() }
+
     /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).
     public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxBF16]) }
 
@@ -115,7 +120,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
-            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : "portable C")\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
+            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : usesAVX2Int8Kernels ? "vpmaddubsw (avx2)" : "portable C")\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]
     }
 }

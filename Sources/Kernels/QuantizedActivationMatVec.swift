@@ -3,8 +3,9 @@ import Tensors
 
 /// The products of int8-quantized activations (`QuantizedActivations`) with int8 and q4 weights:
 /// exact integer dot products per block of 32, combined in fp32 in an order fixed by k and the
-/// group size (CKernels.h, `minimax_q8act_matvec_rows_*`). Two versions, bit for bit equal: the VNNI
-/// kernel (`vpdpbusd`, `KernelPath.usesVNNIKernels`) and its portable C twin; the Swift reference is
+/// group size (CKernels.h, `minimax_q8act_matvec_rows_*`). Three versions, bit for bit equal: the
+/// VNNI kernel (`vpdpbusd`, `KernelPath.usesVNNIKernels`), the AVX2 one (`vpmaddubsw` + `vpmaddwd`,
+/// `KernelPath.usesAVX2Int8Kernels`) and their portable C twin; the Swift reference is
 /// `NaiveKernels.matmulQuantizedActivations`.
 extension QuantizedMatVec {
     /// out[t · outStride + r] for t < activations.rows and r in `outputs` (weight rows), from the
@@ -23,12 +24,14 @@ extension QuantizedMatVec {
         guard !range.isEmpty, activations.rows > 0 else { return }
         let q = weight.quantization!, groups = q.groups(k: k), first = range.lowerBound
         let act = UnsafePointer(activations.base.assumingMemoryBound(to: UInt8.self))
-        let scales = q.scales + first * groups, vnni = path.usesVNNIKernels
+        let scales = q.scales + first * groups, vnni = path.usesVNNIKernels, avx2 = path.usesAVX2Int8Kernels
         let codes = weight.base + first * weight.dtype.rowBytes(k), o = out + first, stride = outStride ?? n
         if weight.dtype == .int8 {
             let c = codes.assumingMemoryBound(to: Int8.self)
             if vnni {
                 minimax_q8act_matvec_rows_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            } else if avx2 {
+                minimax_q8act_matvec_rows_int8_avx2(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             } else {
                 minimax_q8act_matvec_rows_int8_portable(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             }
@@ -36,6 +39,8 @@ extension QuantizedMatVec {
             let c = codes.assumingMemoryBound(to: UInt8.self), minimums = q.minimums! + first * groups
             if vnni {
                 minimax_q8act_matvec_rows_q4_vnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
+            } else if avx2 {
+                minimax_q8act_matvec_rows_q4_avx2(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
             } else {
                 minimax_q8act_matvec_rows_q4_portable(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
             }

@@ -40,6 +40,19 @@ final class QuantizedActivationTests: XCTestCase {
         return true
     }
 
+    /// The fast paths this CPU can run next to the portable twin: `avx2` runs the AVX2 kernels (on
+    /// a CPU with AVX-512 VNNI too, since that path stops below `vnni`), `vnni` the VNNI ones.
+    var fastPaths: [KernelPath] {
+        var paths: [KernelPath] = []
+        if KernelPath.avx2.isAvailable() && KernelPath.avx2.usesAVX2Int8Kernels {
+            paths.append(.avx2)
+        } else {
+            print("QuantizedActivationTests: skipped the AVX2 kernel: this CPU lacks AVX2 + FMA (features: \(CPUFeatures.detected))")
+        }
+        if vnniAvailable { paths.append(.vnni) }
+        return paths
+    }
+
     func testQuantizedActivationsEqualTheSwiftDefinition() {
         for dtype in DType.quantizedCases {
             for k in depths {
@@ -86,7 +99,7 @@ final class QuantizedActivationTests: XCTestCase {
     }
 
     func testEveryAvailablePathMatchesTheTwinAndTheReference() {
-        let paths = [KernelPath.portable] + (vnniAvailable ? [.vnni] : [])
+        let paths = [KernelPath.portable] + fastPaths
         for dtype in DType.quantizedCases {
             for k in depths {
                 for group in groups(k: k, dtype: dtype) {
@@ -112,7 +125,7 @@ final class QuantizedActivationTests: XCTestCase {
     /// A row's result is the same bits alone, with others, in any position of a block of rows, and
     /// for any split of the weight rows.
     func testResultsDoNotDependOnTheOtherRows() {
-        let paths = [KernelPath.portable] + (vnniAvailable ? [.vnni] : [])
+        let paths = [KernelPath.portable] + fastPaths
         for dtype in DType.quantizedCases {
             for k in [97, 1100, 2600] {  // 2600: blocks of four rows (eight would not stay in L1)
                 let n = 11, rows = 19, w = weight(n: n, k: k, dtype: dtype, group: dtype == .int8 ? nil : 32)
@@ -158,5 +171,10 @@ final class QuantizedActivationTests: XCTestCase {
         XCTAssertEqual(report.contains("vpdpbusd"), KernelPath.vnni.usesVNNIKernels, report)
         XCTAssertFalse(KernelPath.portable.usesVNNIKernels)
         XCTAssertFalse(KernelPath.avx512.usesVNNIKernels)
+        // Below vnni (or on a CPU without AVX-512 VNNI), AVX2 CPUs run the vpmaddubsw kernels.
+        XCTAssertFalse(KernelPath.portable.usesAVX2Int8Kernels)
+        XCTAssertEqual(KernelPath.avx2.usesAVX2Int8Kernels, KernelPath.avx2.isAvailable())
+        let avx2Report = KernelPath.avx2.kernelReport.joined(separator: "\n")
+        XCTAssertEqual(avx2Report.contains("vpmaddubsw (avx2)"), KernelPath.avx2.isAvailable(), avx2Report)
     }
 }

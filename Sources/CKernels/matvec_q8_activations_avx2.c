@@ -1,0 +1,97 @@
+#include "CKernels.h"
+#include "q8act_spans.h"
+
+// The int8-activation products on AVX2 (CPUs without AVX-512 VNNI): the portable twin's rows
+// (q8act_rows_body.h) with the integer dots on `vpmaddubsw` + `vpmaddwd`, which give each dword
+// lane the sum of its four byte products, as `vpdpbusd` does. `vpmaddubsw` multiplies unsigned by
+// signed bytes and saturates its pair sums to int16, so int8 weights go in as |w| with the
+// activations' signs flipped where w < 0 (`vpsignb`): |w| ≤ 128 and |a| ≤ 127 keep a pair within
+// 32512. q4 nibbles (0…15) are unsigned already. The dots are exact integers and the float
+// operations are the twin's, so the results are the twin's bits.
+
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+
+/// A weight span as the VNNI kernel's eight vectors (lane j: four bytes of block β(j)), each as
+/// two 256-bit halves (lanes 0–7, 8–15); int8 also keeps the sign source.
+typedef struct {
+    __m256i unsigned_bytes[8][2];
+    __m256i signs[8][2];
+} avx2_span_weights;
+
+AVX2_TARGET static inline __attribute__((always_inline)) void avx2_split(u32x16 v, __m256i halves[2]) {
+    memcpy(&halves[0], &v, 32);
+    memcpy(&halves[1], (const char *)&v + 32, 32);
+}
+
+AVX2_TARGET static inline __attribute__((always_inline)) void avx2_int8_span(const int8_t *w, long k, long p, avx2_span_weights *out) {
+    u32x16 dwords[8];
+    int8_span_dwords(w, k, p, dwords);
+    for (int n = 0; n < 8; n++) {
+        avx2_split(dwords[n], out->signs[n]);
+        for (int h = 0; h < 2; h++) out->unsigned_bytes[n][h] = _mm256_abs_epi8(out->signs[n][h]);
+    }
+}
+
+AVX2_TARGET static inline __attribute__((always_inline)) void avx2_q4_span(const uint8_t *w, long row_bytes, long p, avx2_span_weights *out) {
+    u32x16 dwords[4];
+    q4_span_dwords(w, row_bytes, p, dwords);
+    const __m256i nibble = _mm256_set1_epi8(15);
+    for (int i = 0; i < 4; i++) {
+        __m256i halves[2];
+        avx2_split(dwords[i], halves);
+        for (int h = 0; h < 2; h++) {
+            out->unsigned_bytes[2 * i][h] = _mm256_and_si256(halves[h], nibble);
+            out->unsigned_bytes[2 * i + 1][h] = _mm256_and_si256(_mm256_srli_epi16(halves[h], 4), nibble);
+        }
+    }
+}
+
+AVX2_TARGET static inline __attribute__((always_inline)) i32x16 avx2_span_dot(const avx2_span_weights *w, const uint8_t *a, int layout) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int n = 0; n < 8; n++) {
+        for (int h = 0; h < 2; h++) {
+            __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(a + 64 * n + 32 * h));
+            if (layout == MINIMAX_Q8_LAYOUT_INT8) codes = _mm256_sign_epi8(codes, w->signs[n][h]);
+            const __m256i pairs = _mm256_maddubs_epi16(w->unsigned_bytes[n][h], codes);
+            sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, ones));
+        }
+    }
+    i32x16 isum;
+    memcpy(&isum, &sum[0], 32);
+    memcpy((char *)&isum + 32, &sum[1], 32);
+    return isum;
+}
+
+#define Q8ACT_ATTR AVX2_TARGET
+#define Q8ACT_NAME(name) name##_avx2
+#define Q8ACT_WEIGHTS avx2_span_weights
+#define q8act_int8_span avx2_int8_span
+#define q8act_q4_span avx2_q4_span
+#define q8act_span_dot avx2_span_dot
+#include "q8act_rows_body.h"
+
+#else  // not x86-64: `KernelPath` never selects these.
+
+void minimax_q8act_matvec_rows_int8_avx2(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
+    float *out, long out_stride) {
+    (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)group; (void)rows; (void)out; (void)out_stride;
+    __builtin_trap();
+}
+
+void minimax_q8act_matvec_rows_q4_avx2(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long rows, float *out, long out_stride) {
+    (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)mins; (void)group; (void)rows; (void)out;
+    (void)out_stride;
+    __builtin_trap();
+}
+
+#endif

@@ -1,0 +1,71 @@
+// The rows of the int8-activation products, included by the portable kernel and its AVX2 version
+// (matvec_q8_activations.c, matvec_q8_activations_avx2.c): the same float operations in the same
+// order (CKernels.h spells them out), so the two give the same bits. The including file defines
+//   Q8ACT_ATTR          the functions' attributes (a target, or nothing);
+//   Q8ACT_NAME(name)    the exported functions' names;
+//   Q8ACT_WEIGHTS       the type holding one span of a weight row, prepared once per span;
+//   q8act_int8_span(w, k, p, W), q8act_q4_span(w, row_bytes, p, W): prepare it;
+//   q8act_span_dot(W, a, layout): i32x16, lane j the exact integer dot of block β(j) of the span
+//     and the span's 512 activation codes at a.
+
+Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_row(
+    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
+    float *out, long out_stride) {
+    const long spans = q8_spans(k);
+    const int one_group = group >= k;
+    f32x16 acc[Q8ACT_ROWS_PER_BLOCK] = {{0}};
+    for (long p = 0; p < spans; p++) {
+        Q8ACT_WEIGHTS wb;
+        q8act_int8_span(w, k, p, &wb);
+        const f32x16 s = one_group ? (f32x16){0} : lane_group_values(scales, group, k, p);
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *a = act + t * act_bytes;
+            const i32x16 isum = q8act_span_dot(&wb, a + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_LAYOUT_INT8);
+            const f32x16 d = load_f32(q8_block_scales(a, spans) + 16 * p), ds = one_group ? d : d * s;
+            acc[t] = __builtin_elementwise_fma(__builtin_convertvector(isum, f32x16), ds, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        const float sum = reduce(acc[t]);
+        out[t * out_stride] = one_group ? sum * bf16_scalar(scales[0]) : sum;
+    }
+}
+
+Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_row(
+    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
+    long group, long k, float *out, long out_stride) {
+    const long spans = q8_spans(k), row_bytes = (k + 1) / 2;
+    f32x16 acc[Q8ACT_ROWS_PER_BLOCK] = {{0}}, macc[Q8ACT_ROWS_PER_BLOCK] = {{0}};
+    for (long p = 0; p < spans; p++) {
+        Q8ACT_WEIGHTS wb;
+        q8act_q4_span(w, row_bytes, p, &wb);
+        const f32x16 s = lane_group_values(scales, group, k, p), m = lane_group_values(mins, group, k, p);
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *a = act + t * act_bytes;
+            const i32x16 isum = q8act_span_dot(&wb, a + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_LAYOUT_Q4);
+            const f32x16 ds = load_f32(q8_block_scales(a, spans) + 16 * p) * s;
+            acc[t] = __builtin_elementwise_fma(__builtin_convertvector(isum, f32x16), ds, acc[t]);
+            macc[t] = __builtin_elementwise_fma(m, load_f32(q8_block_sums(a, spans) + 16 * p), macc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[t * out_stride] = reduce(acc[t]) + reduce(macc[t]);
+}
+
+Q8ACT_ATTR void Q8ACT_NAME(minimax_q8act_matvec_rows_int8)(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
+    float *out, long out_stride) {
+    const long groups = (k + group - 1) / group;
+#define ROW(nt) q8act_int8_row(at, act_bytes, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
+    Q8ACT_ROWS_LOOP(k, ROW)
+#undef ROW
+}
+
+Q8ACT_ATTR void Q8ACT_NAME(minimax_q8act_matvec_rows_q4)(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long rows, float *out, long out_stride) {
+    const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
+#define ROW(nt) \
+    q8act_q4_row(at, act_bytes, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
+    Q8ACT_ROWS_LOOP(row_bytes, ROW)
+#undef ROW
+}
