@@ -53,7 +53,7 @@ static inline __attribute__((always_inline)) i32x16 portable_span_dot(const port
 #undef SIGNED_BYTE
 
 #define Q8ACT_ATTR
-#define Q8ACT_NAME(name) name##_portable
+#define Q8ACT_SUFFIX portable
 #define Q8ACT_WEIGHTS portable_span_weights
 #define q8act_int8_span portable_int8_span
 #define q8act_q4_span portable_q4_span

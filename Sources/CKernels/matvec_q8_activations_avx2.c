@@ -70,7 +70,7 @@ AVX2_TARGET static inline __attribute__((always_inline)) i32x16 avx2_span_dot(co
 }
 
 #define Q8ACT_ATTR AVX2_TARGET
-#define Q8ACT_NAME(name) name##_avx2
+#define Q8ACT_SUFFIX avx2
 #define Q8ACT_WEIGHTS avx2_span_weights
 #define q8act_int8_span avx2_int8_span
 #define q8act_q4_span avx2_q4_span
@@ -79,19 +79,6 @@ AVX2_TARGET static inline __attribute__((always_inline)) i32x16 avx2_span_dot(co
 
 #else  // not x86-64: `KernelPath` never selects these.
 
-void minimax_q8act_matvec_rows_int8_avx2(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride) {
-    (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)group; (void)rows; (void)out; (void)out_stride;
-    __builtin_trap();
-}
-
-void minimax_q8act_matvec_rows_q4_avx2(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride) {
-    (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)mins; (void)group; (void)rows; (void)out;
-    (void)out_stride;
-    __builtin_trap();
-}
+Q8ACT_TRAP_EXPORTS(avx2)
 
 #endif

@@ -129,7 +129,7 @@ VNNI_TARGET static ALWAYS_INLINE void span_dots(
     }
 }
 
-VNNI_TARGET static ALWAYS_INLINE void int8_row(
+VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
     const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN;
@@ -155,7 +155,7 @@ VNNI_TARGET static ALWAYS_INLINE void int8_row(
     }
 }
 
-VNNI_TARGET static ALWAYS_INLINE void q4_row(
+VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
     const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN, row_bytes = (k + 1) / 2;
@@ -178,40 +178,10 @@ VNNI_TARGET static ALWAYS_INLINE void q4_row(
     for (int t = 0; t < nt; t++) out[t * out_stride] = reduce_lanes(acc[t]) + reduce_lanes(macc[t]);
 }
 
-VNNI_TARGET void minimax_q8act_matvec_rows_int8_vnni(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride) {
-    const long groups = (k + group - 1) / group;
-#define ROW(nt) int8_row(at, act_bytes, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
-    Q8ACT_ROWS_LOOP(k, ROW)
-#undef ROW
-}
-
-VNNI_TARGET void minimax_q8act_matvec_rows_q4_vnni(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride) {
-    const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
-#define ROW(nt) \
-    q4_row(at, act_bytes, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
-    Q8ACT_ROWS_LOOP(row_bytes, ROW)
-#undef ROW
-}
+Q8ACT_EXPORTS(VNNI_TARGET, vnni)
 
 #else  // not x86-64: `KernelPath` never selects these.
 
-void minimax_q8act_matvec_rows_int8_vnni(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride) {
-    (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)group; (void)rows; (void)out; (void)out_stride;
-    __builtin_trap();
-}
-
-void minimax_q8act_matvec_rows_q4_vnni(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride) {
-    (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)mins; (void)group; (void)rows; (void)out;
-    (void)out_stride;
-    __builtin_trap();
-}
+Q8ACT_TRAP_EXPORTS(vnni)
 
 #endif

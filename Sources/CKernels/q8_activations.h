@@ -87,4 +87,41 @@ static inline long q8act_block_rows(long act_bytes) {
         }                                                                                          \
     }
 
+// The exported pair of an int8-activation kernel (CKernels.h, minimax_q8act_matvec_rows_{int8,q4}_
+// SUFFIX): Q8ACT_ROWS_LOOP over the including file's row functions q8act_int8_row and q8act_q4_row
+// (static, with the signature of the calls below). Q8ACT_TRAP_EXPORTS(SUFFIX): the pair where the
+// CPU cannot run them (`KernelPath` never selects them there).
+#define Q8ACT_INT8_ROW_CALL(nt) q8act_int8_row(at, act_bytes, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
+#define Q8ACT_Q4_ROW_CALL(nt) \
+    q8act_q4_row(at, act_bytes, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
+#define Q8ACT_EXPORTS(ATTR, SUFFIX) Q8ACT_EXPORTS_(ATTR, SUFFIX)
+#define Q8ACT_EXPORTS_(ATTR, SUFFIX)                                                                       \
+    ATTR void minimax_q8act_matvec_rows_int8_##SUFFIX(                                                      \
+        const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,  \
+        long rows, float *out, long out_stride) {                                                            \
+        const long groups = (k + group - 1) / group;                                                         \
+        Q8ACT_ROWS_LOOP(k, Q8ACT_INT8_ROW_CALL)                                                              \
+    }                                                                                                        \
+    ATTR void minimax_q8act_matvec_rows_q4_##SUFFIX(                                                        \
+        const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,            \
+        const uint16_t *mins, long group, long rows, float *out, long out_stride) {                          \
+        const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;                                \
+        Q8ACT_ROWS_LOOP(row_bytes, Q8ACT_Q4_ROW_CALL)                                                        \
+    }
+#define Q8ACT_TRAP_EXPORTS(SUFFIX)                                                                         \
+    void minimax_q8act_matvec_rows_int8_##SUFFIX(                                                           \
+        const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,  \
+        long rows, float *out, long out_stride) {                                                            \
+        (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)group; (void)rows; (void)out;  \
+        (void)out_stride;                                                                                    \
+        __builtin_trap();                                                                                    \
+    }                                                                                                        \
+    void minimax_q8act_matvec_rows_q4_##SUFFIX(                                                             \
+        const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,            \
+        const uint16_t *mins, long group, long rows, float *out, long out_stride) {                          \
+        (void)act; (void)act_rows; (void)k; (void)codes; (void)scales; (void)mins; (void)group; (void)rows; \
+        (void)out; (void)out_stride;                                                                         \
+        __builtin_trap();                                                                                    \
+    }
+
 #endif

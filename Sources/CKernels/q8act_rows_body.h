@@ -2,7 +2,7 @@
 // (matvec_q8_activations.c, matvec_q8_activations_avx2.c): the same float operations in the same
 // order (CKernels.h spells them out), so the two give the same bits. The including file defines
 //   Q8ACT_ATTR          the functions' attributes (a target, or nothing);
-//   Q8ACT_NAME(name)    the exported functions' names;
+//   Q8ACT_SUFFIX        the exported functions' suffix (CKernels.h);
 //   Q8ACT_WEIGHTS       the type holding one span of a weight row, prepared once per span;
 //   q8act_int8_span(w, k, p, W), q8act_q4_span(w, row_bytes, p, W): prepare it;
 //   q8act_span_dot(W, a, layout): i32x16, lane j the exact integer dot of block β(j) of the span
@@ -51,21 +51,4 @@ Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_row(
     for (int t = 0; t < nt; t++) out[t * out_stride] = reduce(acc[t]) + reduce(macc[t]);
 }
 
-Q8ACT_ATTR void Q8ACT_NAME(minimax_q8act_matvec_rows_int8)(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride) {
-    const long groups = (k + group - 1) / group;
-#define ROW(nt) q8act_int8_row(at, act_bytes, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
-    Q8ACT_ROWS_LOOP(k, ROW)
-#undef ROW
-}
-
-Q8ACT_ATTR void Q8ACT_NAME(minimax_q8act_matvec_rows_q4)(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride) {
-    const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
-#define ROW(nt) \
-    q8act_q4_row(at, act_bytes, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
-    Q8ACT_ROWS_LOOP(row_bytes, ROW)
-#undef ROW
-}
+Q8ACT_EXPORTS(Q8ACT_ATTR, Q8ACT_SUFFIX)
