@@ -15,7 +15,11 @@
 /// 64 bytes from src as sixteen dwords, zero from byte `available` on (a row's end).
 Q8ACT_INLINE u32x16 load_bytes(const uint8_t *src, long available) {
     u32x16 v = {0};
-    if (available > 0) memcpy(&v, src, available < 64 ? (size_t)available : 64);
+    if (available >= 64) {
+        memcpy(&v, src, 64);  // a constant size: one vector load, not a call
+    } else if (available > 0) {
+        memcpy(&v, src, (size_t)available);
+    }
     return v;
 }
 
