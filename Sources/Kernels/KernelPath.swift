@@ -93,6 +93,25 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// whose CPU has AVX2 and FMA but not the AVX-512 VNNI kernels (AVX-VNNI alone included).
     public var usesAVX2Int8Kernels: Bool { self >= .avx2 && !usesVNNIKernels && Self.avx2.isAvailable() }
 
+    /// The kernels of int8-activation products (`QuantizedMatVec`), all bit for bit equal.
+    public enum Int8ActivationKernel: String, Sendable {
+        case vnni, avx2, portable
+
+        /// What runs the integer dots, for reports.
+        public var instructions: String {
+            switch self {
+            case .vnni: return "vpdpbusd (avx512_vnni)"
+            case .avx2: return "vpmaddubsw (avx2)"
+            case .portable: return "portable C"
+            }
+        }
+    }
+
+    /// Which of them this path runs: VNNI where it can, else AVX2, else the portable twin.
+    public var int8ActivationKernel: Int8ActivationKernel {
+        usesVNNIKernels ? .vnni : usesAVX2Int8Kernels ? .avx2 : .portable
+    }
+
     /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).
     public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxBF16]) }
 
@@ -120,7 +139,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
-            "  int8-activation × int8/q4 products: \(usesVNNIKernels ? "vpdpbusd (avx512_vnni)" : usesAVX2Int8Kernels ? "vpmaddubsw (avx2)" : "portable C")\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
+            "  int8-activation × int8/q4 products: \(int8ActivationKernel.instructions)\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]
     }
 }

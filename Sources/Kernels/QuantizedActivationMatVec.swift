@@ -24,24 +24,23 @@ extension QuantizedMatVec {
         guard !range.isEmpty, activations.rows > 0 else { return }
         let q = weight.quantization!, groups = q.groups(k: k), first = range.lowerBound
         let act = UnsafePointer(activations.base.assumingMemoryBound(to: UInt8.self))
-        let scales = q.scales + first * groups, vnni = path.usesVNNIKernels, avx2 = path.usesAVX2Int8Kernels
+        let scales = q.scales + first * groups, kernel = path.int8ActivationKernel
         let codes = weight.base + first * weight.dtype.rowBytes(k), o = out + first, stride = outStride ?? n
         if weight.dtype == .int8 {
             let c = codes.assumingMemoryBound(to: Int8.self)
-            if vnni {
-                minimax_q8act_matvec_rows_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
-            } else if avx2 {
-                minimax_q8act_matvec_rows_int8_avx2(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
-            } else {
-                minimax_q8act_matvec_rows_int8_portable(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            switch kernel {
+            case .vnni: minimax_q8act_matvec_rows_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            case .avx2: minimax_q8act_matvec_rows_int8_avx2(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            case .portable: minimax_q8act_matvec_rows_int8_portable(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             }
         } else {
             let c = codes.assumingMemoryBound(to: UInt8.self), minimums = q.minimums! + first * groups
-            if vnni {
+            switch kernel {
+            case .vnni:
                 minimax_q8act_matvec_rows_q4_vnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
-            } else if avx2 {
+            case .avx2:
                 minimax_q8act_matvec_rows_q4_avx2(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
-            } else {
+            case .portable:
                 minimax_q8act_matvec_rows_q4_portable(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
             }
         }

@@ -125,7 +125,7 @@ struct KernelBenchCommand: ParsableCommand {
     /// weights for one token, GFLOP/s (two per multiply-add) for many.
     func benchInt8Activations(_ x: Matrix, _ w: TensorView, shape: String) {
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
-        let path = KernelPath.selected, kernel = path.usesVNNIKernels ? "vnni" : path.usesAVX2Int8Kernels ? "avx2" : "portable"
+        let path = KernelPath.selected, kernel = path.int8ActivationKernel.rawValue
         let activations = QuantizedActivations(reservingRows: t, k: k)
         let seconds = bestProduct(x, outputs: n) { x, out in
             activations.quantize(x, rows: t, k: k, layout: .init(for: w.dtype))
