@@ -19,6 +19,19 @@ long minimax_amx_bf16_chunk_rows(long k) {
     return rows < 32 ? 32 : rows;
 }
 
+long minimax_amx_bf16_token_chunk(long k) {
+    // Activation rows that stay in L2 while weight blocks stream past them: about 1 MB packed, in
+    // whole 32-row blocks, 32 … 1024 (the partial sums of K runs take 4 KB per 32 rows).
+    const long rows = (1L << 20) / (2 * amx_padded_k(k)) / 32 * 32;
+    return rows < 32 ? 32 : rows > 1024 ? 1024 : rows;
+}
+
+long minimax_amx_bf16_scratch_count(long k) {
+    const long chunk = minimax_amx_bf16_chunk_rows(k) * amx_padded_k(k);
+    const long resident = 32 * amx_padded_k(k) + minimax_amx_bf16_token_chunk(k) / 32 * 4 * 256 * 2;
+    return chunk > resident ? chunk : resident;
+}
+
 /// x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN.
 static inline uint32_t round_bf16(float x) {
     uint32_t bits;
@@ -118,6 +131,14 @@ static void amx_bf16_rows_hardware(
     __builtin_trap();
 }
 
+static void amx_bf16_rows_resident_hardware(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch, long k_steps) {
+    (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
+    (void)k_steps;
+    __builtin_trap();
+}
+
 static void amx_q8_rows_hardware(
     const uint8_t *packed, long rows, long k, const void *codes, int q4, const uint16_t *scales,
     const uint16_t *mins, long group, long first, long count, float *out, long out_stride, int8_t *scratch) {
@@ -140,12 +161,21 @@ void minimax_amx_int8_peak_loop(long iterations) {
 
 void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int tiles) {
+    long out_stride, uint16_t *scratch, int plan, int tiles) {
     if (rows <= 0 || count <= 0) return;
-    if (tiles == MINIMAX_AMX_TILES_HARDWARE)
-        amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
+    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE;
+    if (plan <= 1) {
+        if (hardware)
+            amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
+        else
+            amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
+        return;
+    }
+    const long k_steps = plan == 2 ? 0 : plan == 3 ? 8 : 16;
+    if (hardware)
+        amx_bf16_rows_resident_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps);
     else
-        amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
+        amx_bf16_rows_resident_model(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps);
 }
 
 void minimax_amx_q8_product(

@@ -40,13 +40,17 @@ public enum MatMul {
         if precision == .int8 && weight.dtype.isQuantized {
             let tiledRows = rows - singleRows
             guard AMXQuantizedProduct.isChosen, tiledRows > 0 else {
-                QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+                // Every row on the integer kernel (timed as tiled when some rows are).
+                let all = { QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel) }
+                if tiledRows > 0 { TiledProductClock.measure(all) } else { all() }
                 return
             }
             if singleRows > 0 {
                 QuantizedActivationProduct.multiply(x, rows: singleRows, weight: weight, into: out, parallel: parallel)
             }
-            AMXQuantizedProduct.multiply(x + singleRows * k, rows: tiledRows, weight: weight, into: out + singleRows * n, parallel: parallel)
+            TiledProductClock.measure {
+                AMXQuantizedProduct.multiply(x + singleRows * k, rows: tiledRows, weight: weight, into: out + singleRows * n, parallel: parallel)
+            }
             return
         }
         let roundsActivations = precision.roundsBFloat16Activations && weight.dtype == .bfloat16
@@ -64,10 +68,12 @@ public enum MatMul {
         let tiledRows = rows - singleRows
         guard tiledRows > 0 else { return }
         let xTiled = x + singleRows * k, outTiled = out + singleRows * n
-        if roundsActivations {
-            BFloat16DotMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
-        } else {
-            PackedMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
+        TiledProductClock.measure {
+            if roundsActivations {
+                BFloat16DotMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
+            } else {
+                PackedMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
+            }
         }
     }
 
@@ -100,9 +106,11 @@ public enum MatMul {
             if weight.dtype != .bfloat16 || weight.shape[0] == 0 || k == 0 { sharesPacking = false }
         }
         if sharesPacking {
-            BFloat16DotMatMul.multiplySharingInput(x + singleRows * k, rows: rows - singleRows, k: k, parallel: parallel) { tiled in
-                withoutActuallyEscaping(tiled) { tiled in
-                    products { weight, out in tiled(weight, out + singleRows * weight.shape[0]) }
+            TiledProductClock.measure {
+                BFloat16DotMatMul.multiplySharingInput(x + singleRows * k, rows: rows - singleRows, k: k, parallel: parallel) { tiled in
+                    withoutActuallyEscaping(tiled) { tiled in
+                        products { weight, out in tiled(weight, out + singleRows * weight.shape[0]) }
+                    }
                 }
             }
             return

@@ -83,6 +83,9 @@ struct BenchCommand: ParsableCommand {
         var decode_bandwidth_gb_per_s: Double = 0
         var decode_bandwidth_fraction: Double?
         var prefill_seconds_by_part: [String: Double] = [:]
+        /// Of the last prefill, the share of wall time in the tiled rows of weight products
+        /// (`TiledProductClock`: the matrix kernels), across all parts.
+        var prefill_tiled_product_share: Double?
         var decode_seconds_by_part: [String: Double] = [:]
         /// The process's peak resident memory (ru_maxrss) before the streaming-read measurement,
         /// whose 1 GiB buffer would otherwise dominate small models: weights, caches, scratch.
@@ -111,7 +114,10 @@ struct BenchCommand: ParsableCommand {
         for n in lengths {
             var cache = model.makeCache()
             profile.reset()
+            TiledProductClock.start()
             let seconds = try time { try prefill(model, tokens(n, c.vocabularySize), &cache) }
+            TiledProductClock.stop()
+            report.prefill_tiled_product_share = TiledProductClock.seconds / seconds
             report.prefill.append(.init(tokens: n, seconds: seconds, tokens_per_second: Double(n) / seconds))
             report.prefill_seconds_by_part = named(profile.seconds)
             if firstCache == nil { firstCache = cache }
@@ -234,6 +240,9 @@ struct BenchCommand: ParsableCommand {
             let split = parts.sorted { $0.value > $1.value }
                 .map { String(format: "%@ %.0f%%", $0.key, total > 0 ? $0.value / total * 100 : 0) }
             lines.append("\(title) time: " + split.joined(separator: ", "))
+            if title == "prefill", let share = r.prefill_tiled_product_share {
+                lines.append(String(format: "prefill time in tiled weight products (the matrix kernels, across parts): %.0f%%", share * 100))
+            }
         }
         lines.append(String(format: "weights                 %8.1f MB", Double(r.weight_bytes) / 1e6))
         lines.append(String(format: "process peak resident   %8.1f MB  (weights, caches, scratch and the runtime; the bandwidth probe's buffer excluded)", Double(r.peak_resident_bytes) / 1e6))
