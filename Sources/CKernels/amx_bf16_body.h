@@ -13,17 +13,22 @@
 /// 32 activation rows of `b` (two 16-row tiles of packed activations, `steps` × 256 words apart):
 /// c[q][m][j] for q = 2·(weight half) + (activation half).
 AMX_TARGET static void AMX_VARIANT(amx_bf16_block)(
-    const uint16_t *w, long w_stride, const uint32_t *b0, const uint32_t *b1, long steps, float c[4][16][16]) {
+    const uint16_t *w, long w_stride, const uint32_t *b0, const uint32_t *b1, long steps, float c[4][16][16], int interleaved) {
     TILE_ZERO_2X2();
     const long stride = w_stride * 2;
-    for (long s = 0; s < steps; s++)
-        TILE_STEP_2X2(TILE_DPBF16PS, w + 32 * s, w + 16 * w_stride + 32 * s, stride, b0 + 256 * s, b1 + 256 * s);
+    if (interleaved) {
+        for (long s = 0; s < steps; s++)
+            TILE_STEP_2X2_INTERLEAVED(TILE_DPBF16PS, w + 32 * s, w + 16 * w_stride + 32 * s, stride, b0 + 256 * s, b1 + 256 * s);
+    } else {
+        for (long s = 0; s < steps; s++)
+            TILE_STEP_2X2(TILE_DPBF16PS, w + 32 * s, w + 16 * w_stride + 32 * s, stride, b0 + 256 * s, b1 + 256 * s);
+    }
     TILE_STORE_2X2(c);
 }
 
 AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch) {
+    long out_stride, uint16_t *scratch, int interleaved) {
     const long padded_k = amx_padded_k(k), steps = padded_k / 32, tile_words = amx_pairs(k) * 16;
     const long chunk_rows = minimax_amx_bf16_chunk_rows(k);
     float c[4][16][16] __attribute__((aligned(64)));
@@ -45,7 +50,7 @@ AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(
             for (long r0 = n0; r0 < n1; r0 += 32) {
                 const long local = r0 - n0;
                 const uint16_t *block = local < whole ? w + r0 * k : scratch + (local - whole) * padded_k;
-                AMX_VARIANT(amx_bf16_block)(block, local < whole ? k : padded_k, b0, b1, steps, c);
+                AMX_VARIANT(amx_bf16_block)(block, local < whole ? k : padded_k, b0, b1, steps, c, interleaved);
                 const long weight_rows = n1 - r0 < 32 ? n1 - r0 : 32, token_rows = rows - t0 < 32 ? rows - t0 : 32;
                 for (long t = 0; t < token_rows; t++) {
                     float *o = out + (t0 + t) * out_stride + r0;
@@ -112,7 +117,7 @@ AMX_TARGET static inline void AMX_VARIANT(amx_bf16_store_transposed)(
 /// scratch: 32 × padded K bf16 (a copied weight block), then the partial sums.
 AMX_TARGET static void AMX_VARIANT(amx_bf16_rows_resident)(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, long k_steps) {
+    long out_stride, uint16_t *scratch, long k_steps, int interleaved) {
     const long padded_k = amx_padded_k(k), steps = padded_k / 32, tile_words = amx_pairs(k) * 16;
     const long token_chunk = minimax_amx_bf16_token_chunk(k);
     const long run = k_steps > 0 && k_steps < steps ? k_steps : steps;
@@ -143,8 +148,13 @@ AMX_TARGET static void AMX_VARIANT(amx_bf16_rows_resident)(
                     } else {
                         TILE_LOAD(0, p[0], 64); TILE_LOAD(1, p[1], 64); TILE_LOAD(2, p[2], 64); TILE_LOAD(3, p[3], 64);
                     }
-                    for (long s = s0; s < s1; s++)
-                        TILE_STEP_2X2(TILE_DPBF16PS, block + 32 * s, block + 16 * stride + 32 * s, byte_stride, b0 + 256 * s, b1 + 256 * s);
+                    if (interleaved) {
+                        for (long s = s0; s < s1; s++)
+                            TILE_STEP_2X2_INTERLEAVED(TILE_DPBF16PS, block + 32 * s, block + 16 * stride + 32 * s, byte_stride, b0 + 256 * s, b1 + 256 * s);
+                    } else {
+                        for (long s = s0; s < s1; s++)
+                            TILE_STEP_2X2(TILE_DPBF16PS, block + 32 * s, block + 16 * stride + 32 * s, byte_stride, b0 + 256 * s, b1 + 256 * s);
+                    }
                     if (s1 < steps) {
                         TILE_STORE_2X2(p);
                     } else {

@@ -155,6 +155,19 @@ static inline void amx_model_dpbssd(amx_tile_model *m, int c, int a, int b) {
         DP(2, 5, 6);                                \
         DP(3, 5, 7);                                \
     } while (0)
+#undef TILE_STEP_2X2_INTERLEAVED
+/// The same step with each load just before its first use (A0, B0, C00, B1, C01, A1, C10, C11).
+#define TILE_STEP_2X2_INTERLEAVED(DP, a0, a1, a_stride, b0, b1) \
+    do {                                                        \
+        TILE_LOAD(4, a0, a_stride);                             \
+        TILE_LOAD(6, b0, 64);                                   \
+        DP(0, 4, 6);                                            \
+        TILE_LOAD(7, b1, 64);                                   \
+        DP(1, 4, 7);                                            \
+        TILE_LOAD(5, a1, a_stride);                             \
+        DP(2, 5, 6);                                            \
+        DP(3, 5, 7);                                            \
+    } while (0)
 /// Tiles 0–3 into c[0…3], 16 rows of 64 bytes each.
 #define TILE_STORE_2X2(c) \
     do { TILE_STORE(0, c[0], 64); TILE_STORE(1, c[1], 64); TILE_STORE(2, c[2], 64); TILE_STORE(3, c[3], 64); } while (0)

@@ -122,20 +122,56 @@ AMX_TARGET void minimax_amx_bf16_peak_loop(long iterations) { PEAK_LOOP(TILE_DPB
 
 AMX_TARGET void minimax_amx_int8_peak_loop(long iterations) { PEAK_LOOP(TILE_DPBSSD) }
 
+AMX_TARGET void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, long a_stride, int interleaved, long iterations) {
+    const amx_tile_config config = amx_config(8, 16, 64);
+    TILE_CONFIGURE(&config);
+    zero_tiles();
+    // A: two 16-row tiles a_stride apart per row, walking 64 bytes across a 32-row block of
+    // a_stride-byte rows, block after block through the first half of the buffer; B: two 1 KB
+    // tiles, one after the other through the second half.
+    const long half = bytes / 2, a_block = 32 * a_stride;
+    const long a_blocks = half / a_block > 0 ? half / a_block : 1, columns = a_stride / 64;
+    long block = 0, column = 0, b = 0;
+    for (long i = 0; i < iterations; i++) {
+        const uint8_t *a0 = buffer + block * a_block + 64 * column, *a1 = a0 + 16 * a_stride;
+        const uint8_t *b0 = buffer + half + b, *b1 = b0 + 1024;
+        if (interleaved) {
+            TILE_LOAD(4, a0, a_stride);
+            TILE_LOAD(6, b0, 64);
+            TILE_DPBF16PS(0, 4, 6);
+            TILE_LOAD(7, b1, 64);
+            TILE_DPBF16PS(1, 4, 7);
+            TILE_LOAD(5, a1, a_stride);
+            TILE_DPBF16PS(2, 5, 6);
+            TILE_DPBF16PS(3, 5, 7);
+        } else {
+            TILE_STEP_2X2(TILE_DPBF16PS, a0, a1, a_stride, b0, b1);
+        }
+        if (++column == columns) {
+            column = 0;
+            if (++block == a_blocks) block = 0;
+        }
+        b += 2048;
+        if (b + 2048 > half) b = 0;
+    }
+    TILE_RELEASE();
+}
+
 #else  // not x86-64: no tiles; Swift's `KernelPath` never asks for them.
 
 static void amx_bf16_rows_hardware(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch) {
+    long out_stride, uint16_t *scratch, int interleaved) {
     (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
+    (void)interleaved;
     __builtin_trap();
 }
 
 static void amx_bf16_rows_resident_hardware(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, long k_steps) {
+    long out_stride, uint16_t *scratch, long k_steps, int interleaved) {
     (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
-    (void)k_steps;
+    (void)k_steps; (void)interleaved;
     __builtin_trap();
 }
 
@@ -157,25 +193,30 @@ void minimax_amx_int8_peak_loop(long iterations) {
     __builtin_trap();
 }
 
+void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, long a_stride, int interleaved, long iterations) {
+    (void)buffer; (void)bytes; (void)a_stride; (void)interleaved; (void)iterations;
+    __builtin_trap();
+}
+
 #endif
 
 void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int plan, int tiles) {
     if (rows <= 0 || count <= 0) return;
-    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE;
-    if (plan <= 1) {
+    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE, interleaved = plan >= 5;
+    if (plan <= 1 || plan == 5) {
         if (hardware)
-            amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
+            amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, interleaved);
         else
-            amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
+            amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch, interleaved);
         return;
     }
-    const long k_steps = plan == 2 ? 0 : plan == 3 ? 8 : 16;
+    const long k_steps = plan == 3 ? 8 : plan == 4 ? 16 : 0;
     if (hardware)
-        amx_bf16_rows_resident_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps);
+        amx_bf16_rows_resident_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved);
     else
-        amx_bf16_rows_resident_model(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps);
+        amx_bf16_rows_resident_model(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved);
 }
 
 void minimax_amx_q8_product(

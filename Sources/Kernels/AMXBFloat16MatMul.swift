@@ -67,11 +67,14 @@ public enum AMXBFloat16MatMul {
     /// machines; `MINIMAX_AMX_BF16_PLAN`): 0, weight chunks in L2 with threads taking 32-row blocks
     /// a few at a time; 1, the same with one share of the weight rows per thread; 2, activations in
     /// L2 with each weight block streaming past once (one share per thread); 3 and 4, plan 2 with K
-    /// in runs of 8 or 16 steps (256 / 512 of k). Every plan gives the same bits.
+    /// in runs of 8 or 16 steps (256 / 512 of k); 5 and 6, plans 1 and 2 with each tile load just
+    /// before its first use. Every plan gives the same bits.
     public nonisolated(unsafe) static var plan: Int32 = {
         let value = ProcessInfo.processInfo.environment["MINIMAX_AMX_BF16_PLAN"].flatMap { Int32($0) } ?? 0
-        return (0...4).contains(value) ? value : 0
+        return plans.contains(value) ? value : 0
     }()
+
+    public static let plans: ClosedRange<Int32> = 0...6
 
     /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
     static func multiplyPacked(
@@ -92,6 +95,15 @@ public enum AMXBFloat16MatMul {
         } else {
             AMXTiles.forEachWeightShare(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount, body)
         }
+    }
+
+    /// `iterations` steps of the products' 2 × 2 tile step loading from `buffer` (`bytes`, A tile
+    /// rows `aStride` bytes apart; `minimax_amx_bf16_load_loop`) on the calling thread: timed, how
+    /// fast tiles load from the memory level that holds such a buffer. AMX hardware only.
+    public static func runLoadLoop(_ buffer: UnsafeRawPointer, bytes: Int, aStride: Int, interleaved: Bool, iterations: Int) {
+        precondition(KernelPath.selected.usesAMXBFloat16, "AMX tiles are not available here")
+        precondition(bytes >= 64 * aStride + 4096 && aStride >= 64 && aStride % 64 == 0, "AMX load loop: \(bytes) bytes, stride \(aStride)")
+        minimax_amx_bf16_load_loop(buffer.assumingMemoryBound(to: UInt8.self), bytes, aStride, interleaved ? 1 : 0, iterations)
     }
 
     /// Flops of one `runPeakLoop` iteration: four 16 × 16 × 32 tile products.

@@ -17,6 +17,9 @@ struct KernelBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Weight dtypes to time, comma-separated: float32, bfloat16, int8, int4.")
     var dtypes: String = "float32,bfloat16,int8,int4"
 
+    @Flag(name: .long, help: "Also time the AMX bf16 tile step loading its tiles from per-thread buffers of 32 KB to 256 MB: how fast each memory level feeds the tiles (CPUs with AMX only).")
+    var amxLoads = false
+
     func validate() throws {
         try checkThreadCount(threads)
         _ = try triples()
@@ -50,6 +53,7 @@ struct KernelBenchCommand: ParsableCommand {
         print("threads \(Parallel.threadCount)")
         for line in KernelPath.selected.kernelReport { print(line) }
         let amxPeaks = benchAMXPeaks()
+        if amxLoads { benchAMXLoads(peak: amxPeaks.bf16) }
         for dtype in weightTypes {
             for shape in triples {
                 let (t, k, n) = (shape[0], shape[1], shape[2])
@@ -102,6 +106,39 @@ struct KernelBenchCommand: ParsableCommand {
             int8: peak("int8", available: AMXQuantizedProduct.isAvailable, operations: AMXQuantizedProduct.peakLoopOperationsPerIteration) {
                 AMXQuantizedProduct.runPeakLoop(iterations: $0)
             })
+    }
+
+    /// The products' 2 × 2 tile step with its tiles loaded from a buffer per thread of each size,
+    /// A tiles contiguous (64-byte rows) or as rows of a K = 1024 bf16 weight (2048 bytes apart),
+    /// loads all first or each before its first use: GFLOP/s on every thread at once.
+    func benchAMXLoads(peak: Double?) {
+        guard AMXBFloat16MatMul.isAvailable, let peak else {
+            print("amx bf16 tile loads: skipped, no AMX bf16 tiles here")
+            return
+        }
+        let threads = Parallel.threadCount, iterations = 200_000
+        let sizes = [32 << 10, 512 << 10, 8 << 20, 256 << 20]
+        let buffers = (0..<threads).map { _ in UnsafeMutableRawPointer.allocate(byteCount: sizes.last!, alignment: 4096) }
+        defer { buffers.forEach { $0.deallocate() } }
+        for buffer in buffers { buffer.initializeMemory(as: UInt8.self, repeating: 0, count: sizes.last!) }
+        for bytes in sizes {
+            for stride in [64, 2048] where bytes >= 64 * stride + 4096 {
+                for interleaved in [false, true] {
+                    let run = {
+                        Parallel.forEachRange(threads, grain: 1) { range in
+                            for thread in range {
+                                AMXBFloat16MatMul.runLoadLoop(buffers[thread], bytes: bytes, aStride: stride, interleaved: interleaved, iterations: iterations)
+                            }
+                        }
+                    }
+                    run()
+                    let rate = Double(threads * iterations * AMXBFloat16MatMul.peakLoopFlopsPerIteration) / best(run) / 1e9
+                    print(String(format: "amx bf16 tile step, loads from %@ per thread, A rows %d B apart, %@: %.1f GFLOP/s (%.0f %% of the peak)",
+                                 bytes >= 1 << 20 ? "\(bytes >> 20) MB" : "\(bytes >> 10) KB", stride,
+                                 interleaved ? "each load before its first use" : "four loads first", rate, 100 * rate / peak))
+                }
+            }
+        }
     }
 
     /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or

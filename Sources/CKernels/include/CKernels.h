@@ -131,6 +131,13 @@ void minimax_amx_bf16_product(
 /// tiles' peak rate when timed. AMX hardware only.
 void minimax_amx_bf16_peak_loop(long iterations);
 
+/// `iterations` steps of the products' 2 × 2 tile step (two A tiles of 16 rows `a_stride` bytes
+/// apart, two 1 KB B tiles, four `tdpbf16ps`), the A tiles walking the first half of `buffer` as
+/// 32-row blocks of a_stride-byte rows and the B tiles the second half: timed at several buffer
+/// sizes, how fast tiles load from each level of the memory. `interleaved` issues each load just
+/// before its first use instead of all four first. AMX hardware only.
+void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, long a_stride, int interleaved, long iterations);
+
 /// The int8-activation product on AMX tiles (`tdpbssd`): the activation scheme of
 /// `minimax_quantize_activations_q8` (int8 codes per block of 32 with scale d and sum Σx), weights
 /// int8 or q4 (CKernels.h's quantized rows). Each block's integer dots are exact; the fp32 work per
