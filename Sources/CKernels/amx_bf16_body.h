@@ -117,9 +117,8 @@ AMX_TARGET static inline void AMX_VARIANT(amx_bf16_store_transposed)(
 /// scratch: 32 × padded K bf16 (a copied weight block), then the partial sums.
 AMX_TARGET static void AMX_VARIANT(amx_bf16_rows_resident)(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, long k_steps, int interleaved) {
+    long out_stride, uint16_t *scratch, long k_steps, int interleaved, long token_chunk, int prefetch) {
     const long padded_k = amx_padded_k(k), steps = padded_k / 32, tile_words = amx_pairs(k) * 16;
-    const long token_chunk = minimax_amx_bf16_token_chunk(k);
     const long run = k_steps > 0 && k_steps < steps ? k_steps : steps;
     float c[4][16][16] __attribute__((aligned(64)));
     float (*partial)[4][16][16] = (float (*)[4][16][16])(scratch + 32 * padded_k);  // [token_chunk / 32]
@@ -140,9 +139,19 @@ AMX_TARGET static void AMX_VARIANT(amx_bf16_rows_resident)(
             const long byte_stride = stride * 2;
             for (long s0 = 0; s0 < steps; s0 += run) {
                 const long s1 = s0 + run < steps ? s0 + run : steps;
+                // The next slice of weights (this block's next K run, else the next block's first),
+                // 32 rows of (s1 - s0) · 64 bytes, prefetched into L2 row by row across the token
+                // blocks of this pass.
+                const long token_blocks = (c1 - c0 + 31) / 32;
+                const uint16_t *next = s1 < steps ? block + 32 * s1 : r0 + 32 < first + count ? w + (r0 + 32) * k : 0;
+                const long next_stride = s1 < steps ? stride : k, next_lines = (s1 < steps ? (s1 + run < steps ? run : steps - s1) : run) ;
                 for (long t0 = c0; t0 < c1; t0 += 32) {
                     const uint32_t *b0 = packed + (t0 / 16) * tile_words, *b1 = b0 + tile_words;
                     float (*p)[16][16] = partial[(t0 - c0) / 32];
+                    if (prefetch && next) {
+                        for (long r = (t0 - c0) / 32; r < 32; r += token_blocks)
+                            for (long l = 0; l < next_lines; l++) __builtin_prefetch(next + r * next_stride + 32 * l, 0, 2);
+                    }
                     if (s0 == 0) {
                         TILE_ZERO_2X2();
                     } else {

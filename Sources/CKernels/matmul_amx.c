@@ -169,9 +169,9 @@ static void amx_bf16_rows_hardware(
 
 static void amx_bf16_rows_resident_hardware(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, long k_steps, int interleaved) {
+    long out_stride, uint16_t *scratch, long k_steps, int interleaved, long token_chunk, int prefetch) {
     (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
-    (void)k_steps; (void)interleaved;
+    (void)k_steps; (void)interleaved; (void)token_chunk; (void)prefetch;
     __builtin_trap();
 }
 
@@ -204,7 +204,7 @@ void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int plan, int tiles) {
     if (rows <= 0 || count <= 0) return;
-    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE, interleaved = plan >= 5;
+    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE, interleaved = plan == 5;
     if (plan <= 1 || plan == 5) {
         if (hardware)
             amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, interleaved);
@@ -212,11 +212,18 @@ void minimax_amx_bf16_product(
             amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch, interleaved);
         return;
     }
-    const long k_steps = plan == 3 ? 8 : plan == 4 ? 16 : 0;
+    // Plans 7-9: token chunks of about 512 KB, K runs of 8 (7, 9) or 16 (8) steps, the next weight
+    // slice prefetched (7, 8) or not (9).
+    const long k_steps = plan == 3 || plan == 7 || plan == 9 ? 8 : plan == 4 || plan == 8 ? 16 : 0;
+    const long token_chunk = plan >= 7 ? minimax_amx_bf16_token_chunk(k) / 2 : minimax_amx_bf16_token_chunk(k);
+    const int prefetch = plan == 7 || plan == 8;
+    const int interleaved_resident = plan == 6;
     if (hardware)
-        amx_bf16_rows_resident_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved);
+        amx_bf16_rows_resident_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved_resident,
+                                        token_chunk < 32 ? 32 : token_chunk / 32 * 32, prefetch);
     else
-        amx_bf16_rows_resident_model(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved);
+        amx_bf16_rows_resident_model(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved_resident,
+                                     token_chunk < 32 ? 32 : token_chunk / 32 * 32, prefetch);
 }
 
 void minimax_amx_q8_product(

@@ -68,13 +68,15 @@ public enum AMXBFloat16MatMul {
     /// a few at a time; 1, the same with one share of the weight rows per thread; 2, activations in
     /// L2 with each weight block streaming past once (one share per thread); 3 and 4, plan 2 with K
     /// in runs of 8 or 16 steps (256 / 512 of k); 5 and 6, plans 1 and 2 with each tile load just
-    /// before its first use. Every plan gives the same bits.
+    /// before its first use; 7 and 8, plan 3 and 4 with half the token chunk (about 512 KB of
+    /// activations) and the next weight slice prefetched into L2; 9, plan 7 without the prefetch.
+    /// Every plan gives the same bits.
     public nonisolated(unsafe) static var plan: Int32 = {
         let value = ProcessInfo.processInfo.environment["MINIMAX_AMX_BF16_PLAN"].flatMap { Int32($0) } ?? 0
         return plans.contains(value) ? value : 0
     }()
 
-    public static let plans: ClosedRange<Int32> = 0...6
+    public static let plans: ClosedRange<Int32> = 0...9
 
     /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
     static func multiplyPacked(
