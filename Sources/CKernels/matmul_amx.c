@@ -19,19 +19,6 @@ long minimax_amx_bf16_chunk_rows(long k) {
     return rows < 32 ? 32 : rows;
 }
 
-long minimax_amx_bf16_token_chunk(long k) {
-    // Activation rows that stay in L2 while weight blocks stream past them: about 1 MB packed, in
-    // whole 32-row blocks, 32 … 1024 (the partial sums of K runs take 4 KB per 32 rows).
-    const long rows = (1L << 20) / (2 * amx_padded_k(k)) / 32 * 32;
-    return rows < 32 ? 32 : rows > 1024 ? 1024 : rows;
-}
-
-long minimax_amx_bf16_scratch_count(long k) {
-    const long chunk = minimax_amx_bf16_chunk_rows(k) * amx_padded_k(k);
-    const long resident = 32 * amx_padded_k(k) + minimax_amx_bf16_token_chunk(k) / 32 * 4 * 256 * 2;
-    return chunk > resident ? chunk : resident;
-}
-
 /// x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN.
 static inline uint32_t round_bf16(float x) {
     uint32_t bits;
@@ -136,14 +123,7 @@ AMX_TARGET void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, lo
         const uint8_t *a0 = buffer + block * a_block + 64 * column, *a1 = a0 + 16 * a_stride;
         const uint8_t *b0 = buffer + half + b, *b1 = b0 + 1024;
         if (interleaved) {
-            TILE_LOAD(4, a0, a_stride);
-            TILE_LOAD(6, b0, 64);
-            TILE_DPBF16PS(0, 4, 6);
-            TILE_LOAD(7, b1, 64);
-            TILE_DPBF16PS(1, 4, 7);
-            TILE_LOAD(5, a1, a_stride);
-            TILE_DPBF16PS(2, 5, 6);
-            TILE_DPBF16PS(3, 5, 7);
+            TILE_STEP_2X2_INTERLEAVED(TILE_DPBF16PS, a0, a1, a_stride, b0, b1);
         } else {
             TILE_STEP_2X2(TILE_DPBF16PS, a0, a1, a_stride, b0, b1);
         }
@@ -161,17 +141,8 @@ AMX_TARGET void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, lo
 
 static void amx_bf16_rows_hardware(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int interleaved) {
+    long out_stride, uint16_t *scratch) {
     (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
-    (void)interleaved;
-    __builtin_trap();
-}
-
-static void amx_bf16_rows_resident_hardware(
-    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, long k_steps, int interleaved, long token_chunk, int prefetch) {
-    (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
-    (void)k_steps; (void)interleaved; (void)token_chunk; (void)prefetch;
     __builtin_trap();
 }
 
@@ -202,28 +173,12 @@ void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, long a_stride
 
 void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int plan, int tiles) {
+    long out_stride, uint16_t *scratch, int tiles) {
     if (rows <= 0 || count <= 0) return;
-    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE, interleaved = plan == 5;
-    if (plan <= 1 || plan == 5) {
-        if (hardware)
-            amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, interleaved);
-        else
-            amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch, interleaved);
-        return;
-    }
-    // Plans 7-9: token chunks of about 512 KB, K runs of 8 (7, 9) or 16 (8) steps, the next weight
-    // slice prefetched (7, 8) or not (9).
-    const long k_steps = plan == 3 || plan == 7 || plan == 9 ? 8 : plan == 4 || plan == 8 ? 16 : 0;
-    const long token_chunk = plan >= 7 ? minimax_amx_bf16_token_chunk(k) / 2 : minimax_amx_bf16_token_chunk(k);
-    const int prefetch = plan == 7 || plan == 8;
-    const int interleaved_resident = plan == 6;
-    if (hardware)
-        amx_bf16_rows_resident_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved_resident,
-                                        token_chunk < 32 ? 32 : token_chunk / 32 * 32, prefetch);
+    if (tiles == MINIMAX_AMX_TILES_HARDWARE)
+        amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
     else
-        amx_bf16_rows_resident_model(packed, rows, k, w, first, count, out, out_stride, scratch, k_steps, interleaved_resident,
-                                     token_chunk < 32 ? 32 : token_chunk / 32 * 32, prefetch);
+        amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
 }
 
 void minimax_amx_q8_product(

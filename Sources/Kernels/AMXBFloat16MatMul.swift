@@ -1,5 +1,4 @@
 import CKernels
-import Foundation
 import Tensors
 
 /// The `--precision bf16` product on Intel AMX tiles (`tdpbf16ps`, a 16 × 16 × 32 block of bf16
@@ -63,39 +62,20 @@ public enum AMXBFloat16MatMul {
         }
     }
 
-    /// How the kernel walks the caches (a development switch while plans are measured on AMX
-    /// machines; `MINIMAX_AMX_BF16_PLAN`): 0, weight chunks in L2 with threads taking 32-row blocks
-    /// a few at a time; 1, the same with one share of the weight rows per thread; 2, activations in
-    /// L2 with each weight block streaming past once (one share per thread); 3 and 4, plan 2 with K
-    /// in runs of 8 or 16 steps (256 / 512 of k); 5 and 6, plans 1 and 2 with each tile load just
-    /// before its first use; 7 and 8, plan 3 and 4 with half the token chunk (about 512 KB of
-    /// activations) and the next weight slice prefetched into L2; 9, plan 7 without the prefetch.
-    /// Every plan gives the same bits.
-    public nonisolated(unsafe) static var plan: Int32 = {
-        let value = ProcessInfo.processInfo.environment["MINIMAX_AMX_BF16_PLAN"].flatMap { Int32($0) } ?? 0
-        return plans.contains(value) ? value : 0
-    }()
-
-    public static let plans: ClosedRange<Int32> = 0...9
-
     /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
     static func multiplyPacked(
         _ packed: UnsafePointer<UInt32>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool, tiles: AMXTiles
     ) {
-        let n = weight.shape[0], k = weight.shape[1], plan = self.plan
+        let n = weight.shape[0], k = weight.shape[1]
         let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
         let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
-        let scratchCount = minimax_amx_bf16_scratch_count(k)
-        let body = { (first: Int, count: Int, scratch: UnsafeMutablePointer<UInt16>) in
+        // scratch: [chunk rows, padded K] bf16
+        let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
+        AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount) { first, count, scratch in
             minimax_amx_bf16_product(
                 packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
-                outAddress.assumingMemoryBound(to: Float.self), n, scratch, plan, tiles.code)
-        }
-        if plan == 0 {
-            AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount, body)
-        } else {
-            AMXTiles.forEachWeightShare(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount, body)
+                outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code)
         }
     }
 

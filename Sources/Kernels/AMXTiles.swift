@@ -45,23 +45,6 @@ public enum AMXTiles: Sendable {
         }
     }
 
-    /// Threads split `n` weight rows into one share of whole 32-row blocks each: body(first row,
-    /// row count, this thread's scratch of `scratchCount` elements).
-    static func forEachWeightShare<Element>(
-        n: Int, parallel: Bool, scratch: Element.Type, count scratchCount: Int,
-        _ body: (Int, Int, UnsafeMutablePointer<Element>) -> Void
-    ) {
-        let blocks = (n + 31) / 32, shares = parallel ? min(Parallel.threadCount, blocks) : 1
-        Parallel.forEachRange(shares, grain: 1) { range in
-            ScratchMemory.withBuffer(of: Element.self, count: scratchCount) { scratch in
-                for share in range {
-                    let first = blocks * share / shares * 32, end = min(blocks * (share + 1) / shares * 32, n)
-                    body(first, end - first, scratch)
-                }
-            }
-        }
-    }
-
     /// Whether a product's AMX instructions agree with the tile model on one small product with
     /// every kind of edge (37 × 100 × 40 with `dtype` weights: partial 16- and 32-row blocks, K not a
     /// multiple of 32) — run once, at the first use of the tiles, so no result depends on

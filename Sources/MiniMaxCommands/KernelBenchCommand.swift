@@ -20,20 +20,7 @@ struct KernelBenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also time the AMX bf16 tile step loading its tiles from per-thread buffers of 32 KB to 256 MB: how fast each memory level feeds the tiles (CPUs with AMX only).")
     var amxLoads = false
 
-    @Option(name: .long, help: "Also time these AMX bf16 kernel plans (MINIMAX_AMX_BF16_PLAN values, comma-separated) on each --shapes product in alternating rounds, so a noisy machine slows all of them alike: median GFLOP/s and the median per-round ratio to the first plan (CPUs with AMX only).")
-    var amxPlans: String?
-
-    @Option(name: .long, help: "Rounds for --amx-plans.")
-    var rounds: Int = 15
-
     func validate() throws {
-        if let amxPlans {
-            let plans = amxPlans.split(separator: ",").map { Int32($0.trimmingCharacters(in: .whitespaces)) }
-            guard !plans.isEmpty, plans.allSatisfy({ $0.map(AMXBFloat16MatMul.plans.contains) ?? false }) else {
-                throw ValidationError("--amx-plans: '\(amxPlans)' is not a list of plans in \(AMXBFloat16MatMul.plans)")
-            }
-        }
-        guard rounds > 0 else { throw ValidationError("--rounds must be positive, got \(rounds)") }
         try checkThreadCount(threads)
         _ = try triples()
         _ = try weightTypes()
@@ -67,10 +54,6 @@ struct KernelBenchCommand: ParsableCommand {
         for line in KernelPath.selected.kernelReport { print(line) }
         let amxPeaks = benchAMXPeaks()
         if amxLoads { benchAMXLoads(peak: amxPeaks.bf16) }
-        if let amxPlans {
-            let plans = amxPlans.split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-            for shape in triples { benchAMXPlans(plans, t: shape[0], k: shape[1], n: shape[2], peak: amxPeaks.bf16) }
-        }
         for dtype in weightTypes {
             for shape in triples {
                 let (t, k, n) = (shape[0], shape[1], shape[2])
@@ -158,33 +141,6 @@ struct KernelBenchCommand: ParsableCommand {
         }
     }
 
-    /// The AMX bf16 product under each plan, plan after plan in every round (best of three calls
-    /// each): median GFLOP/s per plan and the median of its per-round ratio to the first plan.
-    func benchAMXPlans(_ plans: [Int32], t: Int, k: Int, n: Int, peak: Double?) {
-        guard AMXBFloat16MatMul.isAvailable, let peak else {
-            print("amx bf16 plans: skipped, no AMX bf16 tiles here")
-            return
-        }
-        let x = Matrix(rows: t, cols: k, data: (0..<(t * k)).map { Float($0 % 7) * 0.1 })
-        let w = TensorView.owned((0..<(n * k)).map { Float($0 % 5) * 0.01 }, shape: [n, k], dtype: .bfloat16)
-        let saved = AMXBFloat16MatMul.plan
-        defer { AMXBFloat16MatMul.plan = saved }
-        var rates = [[Double]](repeating: [], count: plans.count)
-        for _ in 0..<rounds {
-            for (index, plan) in plans.enumerated() {
-                AMXBFloat16MatMul.plan = plan
-                let seconds = bestProduct(x, outputs: n, calls: 3) { BFloat16DotMatMul.multiply($0, rows: t, weight: w, into: $1) }
-                rates[index].append(2.0 * Double(t * k * n) / seconds / 1e9)
-            }
-        }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        for (index, plan) in plans.enumerated() {
-            let ratio = median(zip(rates[index], rates[0]).map { $0 / $1 })
-            print(String(format: "amx bf16 plan %d matmul T=%d K=%d N=%d: median %.1f GFLOP/s (%.0f %% of the peak), best %.1f, median ratio to plan %d %.2fx (%d rounds)",
-                         plan, t, k, n, median(rates[index]), 100 * median(rates[index]) / peak, rates[index].max()!, plans[0], ratio, rounds))
-        }
-    }
-
     /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or
     /// `vdpbf16ps`) on the same shape; with AMX, also as a share of the tiles' peak.
     func benchBFloat16Dot(_ x: Matrix, _ w: TensorView, amxPeak: Double?) {
@@ -234,20 +190,20 @@ struct KernelBenchCommand: ParsableCommand {
     }
 
     /// Best of `best` for `product(x, out)` writing x.rows × outputs values (one untimed run first).
-    func bestProduct(_ x: Matrix, outputs: Int, calls: Int = 5, _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+    func bestProduct(_ x: Matrix, outputs: Int, _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
         var out = [Float](repeating: 0, count: x.rows * outputs)
         return x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
                 let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
                 product(xBase, outBase)
-                return best(calls: calls) { product(xBase, outBase) }
+                return best { product(xBase, outBase) }
             }
         }
     }
 
-    func best(calls: Int = 5, _ body: () -> Void) -> Double {
+    func best(_ body: () -> Void) -> Double {
         var best = Double.infinity
-        for _ in 0..<calls {
+        for _ in 0..<5 {
             let start = DispatchTime.now().uptimeNanoseconds
             body()
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

@@ -44,37 +44,6 @@ extension BFloat16DotMatMulTests {
         }
     }
 
-    /// Every plan (`AMXBFloat16MatMul.plan`: cache order, thread shares, K in runs) gives the same
-    /// bits: on the tile model here, and on the instructions where they run. Shapes with several
-    /// token chunks (K = 16384 keeps 32 rows per chunk), K runs with tails, and partial blocks.
-    func testAMXPlansGiveTheSameBits() throws {
-        var tiles: [AMXTiles] = [.model]
-        if AMXBFloat16MatMul.isAvailable { tiles.append(.hardware) }
-        let saved = AMXBFloat16MatMul.plan
-        defer { AMXBFloat16MatMul.plan = saved }
-        for (t, k, n) in [(70, 16384, 40), (45, 600, 70), (33, 1000, 64)] {
-            let (x, w) = inputs(t, k, n)
-            for kind in tiles {
-                AMXBFloat16MatMul.plan = 0
-                let first = amxProduct(x, rows: t, w, tiles: kind)
-                for plan in AMXBFloat16MatMul.plans.dropFirst() {
-                    AMXBFloat16MatMul.plan = plan
-                    XCTAssertEqual(amxProduct(x, rows: t, w, tiles: kind), first, "plan \(plan) on \(kind) T=\(t) K=\(k) N=\(n)")
-                    XCTAssertEqual(amxProduct(x, rows: t, w, tiles: kind, parallel: false), first, "plan \(plan) on one thread")
-                }
-            }
-        }
-        if AMXBFloat16MatMul.isAvailable {  // several 1 MB token chunks on the instructions
-            let (x, w) = inputs(1100, 1024, 96)
-            AMXBFloat16MatMul.plan = 0
-            let first = amxProduct(x, rows: 1100, w, tiles: .hardware)
-            for plan in AMXBFloat16MatMul.plans.dropFirst() {
-                AMXBFloat16MatMul.plan = plan
-                XCTAssertEqual(amxProduct(x, rows: 1100, w, tiles: .hardware), first, "plan \(plan) on the instructions, T=1100")
-            }
-        }
-    }
-
     func testAMXPackingIsTheSameOnAVX512() throws {
         try XCTSkipUnless(BFloat16DotMatMul.isAvailable, "no AVX512_BF16 here (or MINIMAX_KERNEL=\(KernelPath.selected)): the vectorized packing does not run")
         for (t, k) in [(1, 1), (5, 31), (17, 33), (40, 100), (3, 1025)] {

@@ -113,19 +113,13 @@ void minimax_amx_bf16_pack_activations_avx512(const float *x, long rows, long k,
 /// product needs is this many rows of K padded to a multiple of 32, bf16.
 long minimax_amx_bf16_chunk_rows(long k);
 
-/// Activation rows that stay in L2 while weight blocks stream past them (the resident plans).
-long minimax_amx_bf16_token_chunk(long k);
-
-/// bf16 elements of scratch a product needs on one thread, any plan.
-long minimax_amx_bf16_scratch_count(long k);
-
 /// out[t · out_stride + n] = Σ_k bf16 x[t, k] · w[n, k] for t < rows and first ≤ n < first + count.
 /// packed: `minimax_amx_bf16_pack_activations`; w: [N, k] bf16; scratch: chunk_rows × padded K
 /// bf16 (holds weight rows copied with zero padding where K is not a multiple of 32 or the last
 /// 32-row block is partial). Each output is one fp32 accumulation in k order.
 void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int plan, int tiles);
+    long out_stride, uint16_t *scratch, int tiles);
 
 /// `iterations` × four `tdpbf16ps` on register tiles (no memory operands): 65536 flops each, the
 /// tiles' peak rate when timed. AMX hardware only.
