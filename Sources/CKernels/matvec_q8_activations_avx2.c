@@ -13,44 +13,7 @@
 
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
-#define AVX2_TARGET __attribute__((target("avx2,fma")))
-
-/// A weight span as the VNNI kernel's eight vectors (lane j: four bytes of block β(j)), each as
-/// two 256-bit halves (lanes 0–7, 8–15); int8 also keeps the sign source.
-typedef struct {
-    __m256i unsigned_bytes[8][2];
-    __m256i signs[8][2];
-} avx2_span_weights;
-
-AVX2_TARGET static inline __attribute__((always_inline)) void avx2_split(u32x16 v, __m256i halves[2]) {
-    memcpy(&halves[0], &v, 32);
-    memcpy(&halves[1], (const char *)&v + 32, 32);
-}
-
-AVX2_TARGET static inline __attribute__((always_inline)) void avx2_int8_span(const int8_t *w, long k, long p, avx2_span_weights *out) {
-    u32x16 dwords[8];
-    int8_span_dwords(w, k, p, dwords);
-    for (int n = 0; n < 8; n++) {
-        avx2_split(dwords[n], out->signs[n]);
-        for (int h = 0; h < 2; h++) out->unsigned_bytes[n][h] = _mm256_abs_epi8(out->signs[n][h]);
-    }
-}
-
-AVX2_TARGET static inline __attribute__((always_inline)) void avx2_q4_span(const uint8_t *w, long row_bytes, long p, avx2_span_weights *out) {
-    u32x16 dwords[4];
-    q4_span_dwords(w, row_bytes, p, dwords);
-    const __m256i nibble = _mm256_set1_epi8(15);
-    for (int i = 0; i < 4; i++) {
-        __m256i halves[2];
-        avx2_split(dwords[i], halves);
-        for (int h = 0; h < 2; h++) {
-            out->unsigned_bytes[2 * i][h] = _mm256_and_si256(halves[h], nibble);
-            out->unsigned_bytes[2 * i + 1][h] = _mm256_and_si256(_mm256_srli_epi16(halves[h], 4), nibble);
-        }
-    }
-}
+#include "q8act_avx2_spans.h"
 
 AVX2_TARGET static inline __attribute__((always_inline)) i32x16 avx2_span_dot(const avx2_span_weights *w, const uint8_t *a, int layout) {
     const __m256i ones = _mm256_set1_epi16(1);

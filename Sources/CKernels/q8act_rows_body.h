@@ -1,6 +1,6 @@
-// The rows of the int8-activation products, included by the portable kernel and its AVX2 version
-// (matvec_q8_activations.c, matvec_q8_activations_avx2.c): the same float operations in the same
-// order (CKernels.h spells them out), so the two give the same bits. The including file defines
+// The rows of the int8-activation products, included by the portable kernel and its AVX2 and
+// AVX-VNNI versions (matvec_q8_activations.c, matvec_q8_activations_avx2.c, _avxvnni.c): the same
+// float operations in the same order (CKernels.h spells them out), so all give the same bits. The including file defines
 //   Q8ACT_ATTR          the functions' attributes (a target, or nothing);
 //   Q8ACT_SUFFIX        the exported functions' suffix (CKernels.h);
 //   Q8ACT_WEIGHTS       the type holding one span of a weight row, prepared once per span;

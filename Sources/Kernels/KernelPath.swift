@@ -1,7 +1,8 @@
 import Foundation
 
 /// The highest instruction tier the kernels may use, chosen once per process: the best the CPU
-/// has, or the one `MINIMAX_KERNEL` names (`portable`, `avx2`, `avx512`, `bf16`, `vnni`, `amx`) so
+/// has, or the one `MINIMAX_KERNEL` names (`portable`, `avx2`, `avxvnni`, `avx512`, `bf16`, `vnni`,
+/// `amx`) so
 /// tests and benchmarks can hold every path against its twin. A forced path the CPU lacks is never
 /// run: the best available path below it runs instead, and a message says so on standard error.
 ///
@@ -10,15 +11,16 @@ import Foundation
 ///   Swift SIMD, compiled for the build's `-target-cpu`) on every path;
 /// - int8/q4 matrix-vector: hand-written AVX-512 from `avx512` up, the portable C kernel below;
 /// - `--precision bf16` tiled products: `vdpbf16ps` from `bf16` up when the CPU has AVX512_BF16;
-/// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` from `vnni` up
-///   when the CPU has AVX-512 with AVX512_VNNI (not AVX-VNNI alone), else `vpmaddubsw` from `avx2`
-///   up, the portable C twin below;
+/// - int8-activation products (`QuantizedActivations` × int8/q4 weights): `vpdpbusd` on zmm from
+///   `vnni` up when the CPU has AVX-512 with AVX512_VNNI, else `vpdpbusd` on ymm from `avxvnni` up
+///   when it has AVX-VNNI (Intel client CPUs without AVX-512), else `vpmaddubsw` from `avx2` up, the
+///   portable C twin below;
 /// - on `amx` (the CPU has AMX tiles and the OS granted their state), tiled rows of `--precision
 ///   bf16` products run on `tdpbf16ps` (AMX_BF16), and of int8-activation products on `tdpbssd`
 ///   (AMX_INT8) when `MINIMAX_AMX_INT8=1` asks (`usesAMXInt8`); single rows (decode) keep the
 ///   kernels below.
 public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
-    case portable, avx2, avx512, bf16, vnni, amx
+    case portable, avx2, avxvnni, avx512, bf16, vnni, amx
 
     public static func < (a: KernelPath, b: KernelPath) -> Bool { a.rawValue < b.rawValue }
 
@@ -26,6 +28,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
         switch self {
         case .portable: return "portable"
         case .avx2: return "avx2"
+        case .avxvnni: return "avxvnni"
         case .avx512: return "avx512"
         case .bf16: return "bf16"
         case .vnni: return "vnni"
@@ -43,9 +46,10 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
         switch self {
         case .portable: return true
         case .avx2: return features.isSuperset(of: [.avx2, .fma])
+        case .avxvnni: return features.isSuperset(of: [.avx2, .fma, .avxVNNI])
         case .avx512: return features.isSuperset(of: CPUFeatures.avx512)
         case .bf16: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512BF16))
-        case .vnni: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI)) || features.contains([.avx2, .avxVNNI])
+        case .vnni: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI))
         case .amx: return features.contains(.amxTile) && !features.isDisjoint(with: [.amxBF16, .amxInt8])
         }
     }
@@ -83,33 +87,40 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// The int8/q4 matrix-vector kernels run their AVX-512 version.
     public var usesAVX512QuantizedKernels: Bool { self >= .avx512 && Self.avx512.isAvailable() }
 
-    /// The int8-activation products run their AVX-512 VNNI kernel (`vpdpbusd` on zmm registers;
-    /// the `vnni` path alone can also mean AVX-VNNI without AVX-512, which runs the portable twin).
+    /// The int8-activation products run their AVX-512 VNNI kernel (`vpdpbusd` on zmm registers).
     public var usesVNNIKernels: Bool {
         self >= .vnni && CPUFeatures.detected.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI))
     }
 
+    /// int8-activation products run on the AVX-VNNI kernels (`vpdpbusd` on ymm registers): an
+    /// `avxvnni` path or above whose CPU has AVX-VNNI but not the AVX-512 VNNI kernels.
+    public var usesAVXVNNIKernels: Bool { self >= .avxvnni && !usesVNNIKernels && Self.avxvnni.isAvailable() }
+
     /// int8-activation products run on the AVX2 kernels (`vpmaddubsw`): an `avx2` path or above
-    /// whose CPU has AVX2 and FMA but not the AVX-512 VNNI kernels (AVX-VNNI alone included).
-    public var usesAVX2Int8Kernels: Bool { self >= .avx2 && !usesVNNIKernels && Self.avx2.isAvailable() }
+    /// whose CPU has AVX2 and FMA but neither VNNI kernel.
+    public var usesAVX2Int8Kernels: Bool {
+        self >= .avx2 && !usesVNNIKernels && !usesAVXVNNIKernels && Self.avx2.isAvailable()
+    }
 
     /// The kernels of int8-activation products (`QuantizedMatVec`), all bit for bit equal.
     public enum Int8ActivationKernel: String, Sendable {
-        case vnni, avx2, portable
+        case vnni, avxvnni, avx2, portable
 
         /// What runs the integer dots, for reports.
         public var instructions: String {
             switch self {
             case .vnni: return "vpdpbusd (avx512_vnni)"
+            case .avxvnni: return "vpdpbusd ymm (avx_vnni)"
             case .avx2: return "vpmaddubsw (avx2)"
             case .portable: return "portable C"
             }
         }
     }
 
-    /// Which of them this path runs: VNNI where it can, else AVX2, else the portable twin.
+    /// Which of them this path runs: AVX-512 VNNI where it can, else AVX-VNNI, else AVX2, else the
+    /// portable twin.
     public var int8ActivationKernel: Int8ActivationKernel {
-        usesVNNIKernels ? .vnni : usesAVX2Int8Kernels ? .avx2 : .portable
+        usesVNNIKernels ? .vnni : usesAVXVNNIKernels ? .avxvnni : usesAVX2Int8Kernels ? .avx2 : .portable
     }
 
     /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).

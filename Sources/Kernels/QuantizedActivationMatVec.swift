@@ -3,9 +3,10 @@ import Tensors
 
 /// The products of int8-quantized activations (`QuantizedActivations`) with int8 and q4 weights:
 /// exact integer dot products per block of 32, combined in fp32 in an order fixed by k and the
-/// group size (CKernels.h, `minimax_q8act_matvec_rows_*`). Three versions, bit for bit equal: the
-/// VNNI kernel (`vpdpbusd`, `KernelPath.usesVNNIKernels`), the AVX2 one (`vpmaddubsw` + `vpmaddwd`,
-/// `KernelPath.usesAVX2Int8Kernels`) and their portable C twin; the Swift reference is
+/// group size (CKernels.h, `minimax_q8act_matvec_rows_*`). Four versions, bit for bit equal: the
+/// VNNI kernel (`vpdpbusd`, `KernelPath.usesVNNIKernels`), the AVX-VNNI one (`vpdpbusd` on ymm,
+/// `usesAVXVNNIKernels`), the AVX2 one (`vpmaddubsw` + `vpmaddwd`, `usesAVX2Int8Kernels`) and their
+/// portable C twin; the Swift reference is
 /// `NaiveKernels.matmulQuantizedActivations`.
 extension QuantizedMatVec {
     /// out[t · outStride + r] for t < activations.rows and r in `outputs` (weight rows), from the
@@ -30,6 +31,7 @@ extension QuantizedMatVec {
             let c = codes.assumingMemoryBound(to: Int8.self)
             switch kernel {
             case .vnni: minimax_q8act_matvec_rows_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
+            case .avxvnni: minimax_q8act_matvec_rows_int8_avxvnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             case .avx2: minimax_q8act_matvec_rows_int8_avx2(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             case .portable: minimax_q8act_matvec_rows_int8_portable(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             }
@@ -38,6 +40,8 @@ extension QuantizedMatVec {
             switch kernel {
             case .vnni:
                 minimax_q8act_matvec_rows_q4_vnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
+            case .avxvnni:
+                minimax_q8act_matvec_rows_q4_avxvnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
             case .avx2:
                 minimax_q8act_matvec_rows_q4_avx2(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
             case .portable:

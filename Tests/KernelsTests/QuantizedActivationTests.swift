@@ -40,14 +40,20 @@ final class QuantizedActivationTests: XCTestCase {
         return true
     }
 
-    /// The fast paths this CPU can run next to the portable twin: `avx2` runs the AVX2 kernels (on
-    /// a CPU with AVX-512 VNNI too, since that path stops below `vnni`), `vnni` the VNNI ones.
+    /// The fast paths this CPU can run next to the portable twin: `avx2` runs the AVX2 kernels and
+    /// `avxvnni` the AVX-VNNI ones (on a CPU with AVX-512 VNNI too, since those paths stop below
+    /// `vnni`), `vnni` the AVX-512 VNNI ones.
     var fastPaths: [KernelPath] {
         var paths: [KernelPath] = []
         if KernelPath.avx2.isAvailable() && KernelPath.avx2.usesAVX2Int8Kernels {
             paths.append(.avx2)
         } else {
             print("QuantizedActivationTests: skipped the AVX2 kernel: this CPU lacks AVX2 + FMA (features: \(CPUFeatures.detected))")
+        }
+        if KernelPath.avxvnni.isAvailable() && KernelPath.avxvnni.usesAVXVNNIKernels {
+            paths.append(.avxvnni)
+        } else {
+            print("QuantizedActivationTests: skipped the AVX-VNNI kernel: this CPU lacks AVX-VNNI (features: \(CPUFeatures.detected))")
         }
         if vnniAvailable { paths.append(.vnni) }
         return paths
@@ -176,5 +182,11 @@ final class QuantizedActivationTests: XCTestCase {
         XCTAssertEqual(KernelPath.avx2.usesAVX2Int8Kernels, KernelPath.avx2.isAvailable())
         let avx2Report = KernelPath.avx2.kernelReport.joined(separator: "\n")
         XCTAssertEqual(avx2Report.contains("vpmaddubsw (avx2)"), KernelPath.avx2.isAvailable(), avx2Report)
+        // From avxvnni up (below vnni's AVX-512 kernels), CPUs with AVX-VNNI run the ymm vpdpbusd kernels.
+        XCTAssertFalse(KernelPath.avx2.usesAVXVNNIKernels)
+        XCTAssertEqual(KernelPath.avxvnni.usesAVXVNNIKernels, KernelPath.avxvnni.isAvailable())
+        XCTAssertFalse(KernelPath.avxvnni.usesAVX2Int8Kernels && KernelPath.avxvnni.isAvailable())
+        let avxvnniReport = KernelPath.avxvnni.kernelReport.joined(separator: "\n")
+        XCTAssertEqual(avxvnniReport.contains("vpdpbusd ymm (avx_vnni)"), KernelPath.avxvnni.isAvailable(), avxvnniReport)
     }
 }

@@ -122,6 +122,12 @@ final class QuantizedKernelTests: XCTestCase {
         XCTAssertTrue(amx.note?.contains("lacks") ?? false)
         XCTAssertTrue(KernelPath.amx.isAvailable(on: zen4.union([.amxTile, .amxBF16])))
         XCTAssertFalse(KernelPath.amx.isAvailable(on: zen4.union([.amxBF16])), "AMX without the tile state (permission refused)")
+        // An Intel client CPU (Alder Lake on): AVX-VNNI without AVX-512.
+        let client: CPUFeatures = [.avx2, .fma, .avxVNNI]
+        XCTAssertEqual(KernelPath.resolve(requested: nil, features: client).path, .avxvnni)
+        XCTAssertEqual(KernelPath.resolve(requested: "vnni", features: client).path, .avxvnni)
+        XCTAssertEqual(KernelPath.resolve(requested: "avxvnni", features: zen4).path, .avx2, "Zen 4 has no AVX-VNNI")
+        XCTAssertEqual(KernelPath.available(on: zen4), [.portable, .avx2, .avx512, .bf16, .vnni])
         XCTAssertTrue(KernelPath.selected.isAvailable())
     }
 }

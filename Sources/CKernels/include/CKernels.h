@@ -254,8 +254,8 @@ void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, l
 ///   q4 only: macc = fma(m[p], Σx[p], macc), m[p][j] the minimum of lane j's block's group;
 /// then out = reduce(acc) (· the row's scale for int8 weights with one group per row) (+ reduce(macc)
 /// for q4), reduce being halving 8 + 4 + 2 + 1 over the lanes.
-/// `_vnni` needs AVX512F/BW/VL and AVX512_VNNI, `_avx2` AVX2 and FMA (each traps elsewhere); all
-/// three give the same bits.
+/// `_vnni` needs AVX512F/BW/VL and AVX512_VNNI, `_avxvnni` AVX2, FMA and AVX-VNNI, `_avx2` AVX2 and
+/// FMA (each traps elsewhere); all four give the same bits.
 void minimax_q8act_matvec_rows_int8_portable(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
     float *out, long out_stride);
@@ -272,6 +272,12 @@ void minimax_q8act_matvec_rows_int8_avx2(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
     float *out, long out_stride);
 void minimax_q8act_matvec_rows_q4_avx2(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long rows, float *out, long out_stride);
+void minimax_q8act_matvec_rows_int8_avxvnni(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
+    float *out, long out_stride);
+void minimax_q8act_matvec_rows_q4_avxvnni(
     const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
     long group, long rows, float *out, long out_stride);
 #endif
