@@ -15,28 +15,13 @@
 
 #include "q8act_avx2_spans.h"
 
-AVX2_TARGET static inline __attribute__((always_inline)) i32x16 avx2_span_dot(const avx2_span_weights *w, const uint8_t *a, int layout) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int n = 0; n < 8; n++) {
-        for (int h = 0; h < 2; h++) {
-            __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(a + 64 * n + 32 * h));
-            if (layout == MINIMAX_Q8_LAYOUT_INT8) codes = _mm256_sign_epi8(codes, w->signs[n][h]);
-            const __m256i pairs = _mm256_maddubs_epi16(w->unsigned_bytes[n][h], codes);
-            sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, ones));
-        }
-    }
-    i32x16 isum;
-    memcpy(&isum, &sum[0], 32);
-    memcpy((char *)&isum + 32, &sum[1], 32);
-    return isum;
-}
+/// vpmaddubsw's pair sums (within int16: see above), widened and paired by vpmaddwd.
+#define AVX2_MADD(sum, unsigned_bytes, codes) \
+    _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(unsigned_bytes, codes), _mm256_set1_epi16(1)))
+AVX2_SPAN_DOT(AVX2_TARGET, avx2_span_dot, AVX2_MADD)
 
 #define Q8ACT_ATTR AVX2_TARGET
 #define Q8ACT_SUFFIX avx2
-#define Q8ACT_WEIGHTS avx2_span_weights
-#define q8act_int8_span avx2_int8_span
-#define q8act_q4_span avx2_q4_span
 #define q8act_span_dot avx2_span_dot
 #include "q8act_rows_body.h"
 

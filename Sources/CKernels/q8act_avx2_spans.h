@@ -46,4 +46,28 @@ AVX2_TARGET static inline __attribute__((always_inline)) void avx2_q4_span(const
     }
 }
 
+/// NAME(w, a, layout): i32x16, lane j the exact integer dot of block β(j) of span w and the 512
+/// activation codes at a (q8act_rows_body.h's q8act_span_dot), each 32-byte step added into its
+/// half's int32 lanes by ACCUMULATE(sum, unsigned weight bytes, signed activation bytes).
+#define AVX2_SPAN_DOT(ATTR, NAME, ACCUMULATE)                                                               \
+    ATTR static inline __attribute__((always_inline)) i32x16 NAME(const avx2_span_weights *w, const uint8_t *a, int layout) { \
+        __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};                                 \
+        for (int n = 0; n < 8; n++) {                                                                       \
+            for (int h = 0; h < 2; h++) {                                                                   \
+                __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(a + 64 * n + 32 * h));  \
+                if (layout == MINIMAX_Q8_LAYOUT_INT8) codes = _mm256_sign_epi8(codes, w->signs[n][h]);     \
+                sum[h] = ACCUMULATE(sum[h], w->unsigned_bytes[n][h], codes);                               \
+            }                                                                                               \
+        }                                                                                                   \
+        i32x16 isum;                                                                                        \
+        memcpy(&isum, &sum[0], 32);                                                                         \
+        memcpy((char *)&isum + 32, &sum[1], 32);                                                            \
+        return isum;                                                                                        \
+    }
+
+// The span type and its preparation, for q8act_rows_body.h.
+#define Q8ACT_WEIGHTS avx2_span_weights
+#define q8act_int8_span avx2_int8_span
+#define q8act_q4_span avx2_q4_span
+
 #endif

@@ -256,28 +256,15 @@ void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, l
 /// for q4), reduce being halving 8 + 4 + 2 + 1 over the lanes.
 /// `_vnni` needs AVX512F/BW/VL and AVX512_VNNI, `_avxvnni` AVX2, FMA and AVX-VNNI, `_avx2` AVX2 and
 /// FMA (each traps elsewhere); all four give the same bits.
-void minimax_q8act_matvec_rows_int8_portable(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride);
-void minimax_q8act_matvec_rows_int8_vnni(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride);
-void minimax_q8act_matvec_rows_q4_portable(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride);
-void minimax_q8act_matvec_rows_q4_vnni(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride);
-void minimax_q8act_matvec_rows_int8_avx2(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride);
-void minimax_q8act_matvec_rows_q4_avx2(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride);
-void minimax_q8act_matvec_rows_int8_avxvnni(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
-    float *out, long out_stride);
-void minimax_q8act_matvec_rows_q4_avxvnni(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
-    long group, long rows, float *out, long out_stride);
+#define MINIMAX_Q8ACT_ROWS(SUFFIX)                                                                            \
+    void minimax_q8act_matvec_rows_int8_##SUFFIX(                                                             \
+        const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,    \
+        long rows, float *out, long out_stride);                                                               \
+    void minimax_q8act_matvec_rows_q4_##SUFFIX(                                                               \
+        const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,              \
+        const uint16_t *mins, long group, long rows, float *out, long out_stride);
+MINIMAX_Q8ACT_ROWS(portable)
+MINIMAX_Q8ACT_ROWS(vnni)
+MINIMAX_Q8ACT_ROWS(avxvnni)
+MINIMAX_Q8ACT_ROWS(avx2)
 #endif
