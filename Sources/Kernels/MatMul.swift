@@ -40,9 +40,15 @@ public enum MatMul {
         if precision == .int8 && weight.dtype.isQuantized {
             let tiledRows = rows - singleRows
             guard AMXQuantizedProduct.isChosen, tiledRows > 0 else {
-                // Every row on the integer kernel (timed as tiled when some rows are).
-                let all = { QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel) }
-                if tiledRows > 0 { TiledProductClock.measure(all) } else { all() }
+                // Every row on the integer kernel (timed as tiled when some rows are; no closure
+                // value, which would allocate in decode).
+                if tiledRows > 0 {
+                    TiledProductClock.measure {
+                        QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+                    }
+                } else {
+                    QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
+                }
                 return
             }
             if singleRows > 0 {
