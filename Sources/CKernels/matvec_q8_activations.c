@@ -12,6 +12,10 @@
 
 #pragma clang fp contract(off)
 
+long minimax_q8act_prefetch_rows = 0;
+
+void minimax_q8act_set_prefetch_rows(long rows) { minimax_q8act_prefetch_rows = rows > 0 ? rows : 0; }
+
 /// A weight span as 32 vectors of int32: wb[4n + b] lane j is byte b of the lane's dword n
 /// (int8 signed; q4 unsigned nibbles, vector n = 2i the low nibbles of dword i, 2i + 1 the high).
 typedef struct { i32x16 wb[32]; } portable_span_weights;

@@ -62,16 +62,26 @@ static inline long q8act_block_rows(long act_bytes) {
     return n;
 }
 
+/// Decode (one block of activation rows) may prefetch the weight row this many rows ahead of the
+/// one it multiplies, line by line (`minimax_q8act_set_prefetch_rows`; 0: none, the default).
+extern long minimax_q8act_prefetch_rows;
+
 #define Q8ACT_ROWS_LOOP(WEIGHT_ROW_BYTES, ROW)                                                     \
     const long act_bytes = minimax_q8_activation_row_bytes(k);                                     \
     const long block = q8act_block_rows(act_bytes);                                                \
     const long panel = (WEIGHT_ROW_BYTES) >= (1L << 16) ? 4 : (1L << 18) / (WEIGHT_ROW_BYTES);      \
+    const long ahead = act_rows <= block ? minimax_q8act_prefetch_rows : 0;                        \
     for (long r0 = 0; r0 < rows; r0 += panel) {                                                    \
         const long r1 = r0 + panel < rows ? r0 + panel : rows;                                     \
         for (long t0 = 0; t0 < act_rows; t0 += block) {                                            \
             const uint8_t *at = act + t0 * act_bytes;                                              \
             const long left = act_rows - t0;                                                       \
             for (long r = r0; r < r1; r++) {                                                       \
+                if (ahead > 0 && r + ahead < rows) {                                               \
+                    const char *next = (const char *)codes + (r + ahead) * (WEIGHT_ROW_BYTES);     \
+                    for (long line = 0; line < (WEIGHT_ROW_BYTES); line += 64)                     \
+                        __builtin_prefetch(next + line, 0, 3);                                     \
+                }                                                                                  \
                 float *o = out + t0 * out_stride + r;                                              \
                 switch (left < block ? left : block) {                                             \
                 case 8: ROW(8); break;                                                             \

@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Tensors
 
 /// The products of int8-quantized activations (`QuantizedActivations`) with int8 and q4 weights:
@@ -9,6 +10,14 @@ import Tensors
 /// portable C twin; the Swift reference is
 /// `NaiveKernels.matmulQuantizedActivations`.
 extension QuantizedMatVec {
+    /// `MINIMAX_Q8ACT_PREFETCH_ROWS=D`: decode prefetches each weight row D rows ahead (a measurement
+    /// switch, `minimax_q8act_set_prefetch_rows`); applied once, before the first product.
+    static let decodePrefetch: Void = {
+        if let rows = ProcessInfo.processInfo.environment["MINIMAX_Q8ACT_PREFETCH_ROWS"].flatMap(Int.init) {
+            minimax_q8act_set_prefetch_rows(rows)
+        }
+    }()
+
     /// out[t · outStride + r] for t < activations.rows and r in `outputs` (weight rows), from the
     /// activations and W [N, K] (`int8` or `int4`, the activations' layout made for its dtype).
     /// Allocation-free; `outputs` lets callers split the rows across threads.
@@ -17,6 +26,7 @@ extension QuantizedMatVec {
         into out: UnsafeMutablePointer<Float>, outStride: Int? = nil, path: KernelPath = .selected
     ) {
         precondition(weight.shape.count == 2 && weight.dtype.isQuantized, "QuantizedMatVec: 2-D int8/int4 weight, got \(weight.dtype) \(weight.shape)")
+        _ = decodePrefetch
         let n = weight.shape[0], k = weight.shape[1], range = outputs ?? 0..<n
         precondition(activations.k == k, "QuantizedMatVec: activations of \(activations.k), weight rows of \(k)")
         precondition(activations.layout == QuantizedActivations.Layout(for: weight.dtype), "QuantizedMatVec: activations laid out for \(activations.layout), weight \(weight.dtype)")
