@@ -21,6 +21,13 @@ public struct CPUFeatures: OptionSet, Sendable, CustomStringConvertible {
 
     /// The AVX-512 subsets every AVX-512 kernel here needs.
     public static let avx512: CPUFeatures = [.avx512f, .avx512bw, .avx512vl]
+    // The sets the kernel paths check, as constants: an array literal of options in a check would
+    // build an array on every call in a debug build (and decode must not allocate).
+    static let avx2FMA: CPUFeatures = [.avx2, .fma]
+    static let avx2FMAVNNI: CPUFeatures = [.avx2, .fma, .avxVNNI]
+    static let amxMultiplies: CPUFeatures = [.amxBF16, .amxInt8]
+    static let amxTileBF16: CPUFeatures = [.amxTile, .amxBF16]
+    static let amxTileInt8: CPUFeatures = [.amxTile, .amxInt8]
 
     /// Names in /proc/cpuinfo's spelling, in this order.
     static let names: [(CPUFeatures, String)] = [

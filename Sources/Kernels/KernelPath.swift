@@ -45,12 +45,12 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     public func isAvailable(on features: CPUFeatures = .detected) -> Bool {
         switch self {
         case .portable: return true
-        case .avx2: return features.isSuperset(of: [.avx2, .fma])
-        case .avxvnni: return features.isSuperset(of: [.avx2, .fma, .avxVNNI])
+        case .avx2: return features.isSuperset(of: CPUFeatures.avx2FMA)
+        case .avxvnni: return features.isSuperset(of: CPUFeatures.avx2FMAVNNI)
         case .avx512: return features.isSuperset(of: CPUFeatures.avx512)
         case .bf16: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512BF16))
         case .vnni: return features.isSuperset(of: CPUFeatures.avx512.union(.avx512VNNI))
-        case .amx: return features.contains(.amxTile) && !features.isDisjoint(with: [.amxBF16, .amxInt8])
+        case .amx: return features.contains(.amxTile) && !features.isDisjoint(with: CPUFeatures.amxMultiplies)
         }
     }
 
@@ -124,11 +124,11 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     }
 
     /// `--precision bf16` tiled products run on AMX tiles (`tdpbf16ps`).
-    public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxBF16]) }
+    public var usesAMXBFloat16: Bool { self >= .amx && CPUFeatures.detected.isSuperset(of: CPUFeatures.amxTileBF16) }
 
     /// The CPU has AMX int8 tiles (`tdpbssd`) and the path allows them: tests and `bench-kernels`
     /// run them here whether or not products do.
-    public var canUseAMXInt8: Bool { self >= .amx && CPUFeatures.detected.contains([.amxTile, .amxInt8]) }
+    public var canUseAMXInt8: Bool { self >= .amx && CPUFeatures.detected.isSuperset(of: CPUFeatures.amxTileInt8) }
 
     /// `--precision int8` tiled products run on AMX tiles: only where `MINIMAX_AMX_INT8=1` asks.
     /// Under per-block (32) activation scales every block's dots leave the tiles through memory, and

@@ -72,6 +72,45 @@ final class DecodeAllocationTests: XCTestCase {
         }
     }
 
+    /// The checks every product makes of the kernel path and the CPU's features allocate nothing on
+    /// any CPU, AMX and AVX-VNNI ones included (in a debug build an array literal of features would
+    /// allocate on every call: decode on an AMX Xeon allocated 231 times a step that way).
+    func testKernelDispatchChecksAllocateNothingOnAnyCPU() throws {
+        guard minimax_allocation_counting_supported() != 0 else {
+            throw XCTSkip("allocation counting needs Linux with glibc")
+        }
+        let zen4 = CPUFeatures.avx512.union([.avx2, .fma, .avx512BF16, .avx512VNNI])
+        let cpus: [CPUFeatures] = [CPUFeatures(), [.avx2, .fma], [.avx2, .fma, .avxVNNI], zen4,
+                                   zen4.union([.avxVNNI, .amxTile, .amxBF16, .amxInt8])]
+        let paths = KernelPath.allCases
+        var allocations = -1, yes = 0
+        func count(_ value: Bool) { if value { yes += 1 } }
+        for _ in 0..<3 where allocations != 0 {  // other tests' threads may allocate in one window
+            minimax_allocation_counting_start()
+            // Index loops: a for-in over an array allocates in a debug build by itself.
+            for _ in 0..<10 {
+                for c in 0..<cpus.count {
+                    for p in 0..<paths.count { count(paths[p].isAvailable(on: cpus[c])) }
+                }
+                for p in 0..<paths.count {
+                    let path = paths[p]
+                    count(path.isAvailable())
+                    count(path.usesAVX512QuantizedKernels)
+                    count(path.usesBFloat16Dot)
+                    count(path.usesVNNIKernels)
+                    count(path.usesAVXVNNIKernels)
+                    count(path.usesAVX2Int8Kernels)
+                    count(path.usesAMXBFloat16)
+                    count(path.canUseAMXInt8)
+                    count(path.usesAMXInt8)
+                    count(path.int8ActivationKernel == .vnni)
+                }
+            }
+            allocations = minimax_allocation_counting_stop()
+        }
+        XCTAssertEqual(allocations, 0, "allocations in 10 rounds of kernel-path checks (\(yes) true)")
+    }
+
     /// The counter itself works (so the test above cannot pass vacuously).
     func testCounterSeesAllocations() throws {
         guard minimax_allocation_counting_supported() != 0 else {
