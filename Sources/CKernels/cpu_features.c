@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <string.h>
 
 // CPU feature detection, once, in one place: cpuid says what the core implements, XGETBV whether
 // the OS saves the registers those instructions use (a feature the OS does not enable faults like
@@ -61,8 +62,22 @@ uint32_t minimax_cpu_features(void) {
     return features;
 }
 
+int minimax_cpu_vendor(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return MINIMAX_CPU_VENDOR_OTHER;
+    char name[12];  // "GenuineIntel" / "AuthenticAMD", in ebx, edx, ecx
+    memcpy(name, &ebx, 4);
+    memcpy(name + 4, &edx, 4);
+    memcpy(name + 8, &ecx, 4);
+    if (memcmp(name, "GenuineIntel", 12) == 0) return MINIMAX_CPU_VENDOR_INTEL;
+    if (memcmp(name, "AuthenticAMD", 12) == 0) return MINIMAX_CPU_VENDOR_AMD;
+    return MINIMAX_CPU_VENDOR_OTHER;
+}
+
 #else  // not x86-64: the portable kernels only.
 
 uint32_t minimax_cpu_features(void) { return 0; }
+
+int minimax_cpu_vendor(void) { return MINIMAX_CPU_VENDOR_OTHER; }
 
 #endif

@@ -39,6 +39,18 @@ public struct CPUFeatures: OptionSet, Sendable, CustomStringConvertible {
     /// The features this CPU and OS offer (detected on first use).
     public static let detected = CPUFeatures(rawValue: minimax_cpu_features())
 
+    /// Who made the CPU (cpuid): for tuning choices measured per maker, never for correctness.
+    public enum Vendor: String, Sendable { case intel, amd, other }
+
+    /// This CPU's maker.
+    public static let vendor: Vendor = {
+        switch Int(minimax_cpu_vendor()) {
+        case Int(MINIMAX_CPU_VENDOR_INTEL): return .intel
+        case Int(MINIMAX_CPU_VENDOR_AMD): return .amd
+        default: return .other
+        }
+    }()
+
     /// "avx2 fma avx512f …", or "none" (a CPU without any of them, or not x86-64).
     public var description: String {
         let present = Self.names.filter { contains($0.0) }.map(\.1)

@@ -145,12 +145,12 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// Lines naming the features and, per product, the kernel that runs on this path.
     public var kernelReport: [String] {
         [
-            "cpu features: \(CPUFeatures.detected)",
+            "cpu features: \(CPUFeatures.detected) (\(CPUFeatures.vendor.rawValue))",
             "kernel path: \(self) (available: \(Self.available().map(\.description).joined(separator: ", ")); MINIMAX_KERNEL forces one)",
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
-            "  int8-activation × int8/q4 products: \(int8ActivationKernel.instructions)\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
+            "  int8-activation × int8/q4 products: \(int8ActivationKernel.instructions); decode prefetches weight rows \(QuantizedMatVec.decodePrefetchRows > 0 ? "\(QuantizedMatVec.decodePrefetchRows) ahead" : "not at all") (MINIMAX_Q8ACT_PREFETCH_ROWS sets it)\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+import Foundation
 import Kernels
 import Tensors
 import TestSupport
@@ -167,6 +169,28 @@ final class QuantizedActivationTests: XCTestCase {
                 let error = TestSupport.relativeError(out, NaiveKernels.matmul(x, rows: t, weight: w))
                 XCTAssertLessThanOrEqual(error, 2e-2, "\(path) \(dtype) k \(k)")
                 print("QuantizedActivationTests: \(dtype) k \(k) group \(group.map(String.init) ?? "row"): relative error \(error) against fp32 activations")
+            }
+        }
+    }
+
+    /// Decode's weight-row prefetch (`QuantizedMatVec.decodePrefetchRows`: 8 on Intel Xeons) is a
+    /// hint: with it on or off every kernel gives the same bits, for one row and for a block of rows.
+    func testDecodePrefetchChangesNoResult() {
+        let expected = CPUFeatures.vendor == .intel && CPUFeatures.detected.isSuperset(of: CPUFeatures.avx512) ? 8 : 0
+        if ProcessInfo.processInfo.environment["MINIMAX_Q8ACT_PREFETCH_ROWS"] == nil {
+            XCTAssertEqual(QuantizedMatVec.decodePrefetchRows, expected)
+        }
+        defer { minimax_q8act_set_prefetch_rows(QuantizedMatVec.decodePrefetchRows) }
+        for dtype in DType.quantizedCases {
+            let k = 1100, n = 40, w = weight(n: n, k: k, dtype: dtype, group: 32)
+            for t in [1, 3] {
+                let a = activations(TestSupport.randomValues(t * k, seed: 5), rows: t, k: k, for: dtype)
+                for path in [KernelPath.portable] + fastPaths {
+                    minimax_q8act_set_prefetch_rows(0)
+                    let plain = product(a, w, path: path)
+                    minimax_q8act_set_prefetch_rows(8)
+                    XCTAssertEqual(product(a, w, path: path).map(\.bitPattern), plain.map(\.bitPattern), "\(path) \(dtype) rows \(t)")
+                }
             }
         }
     }

@@ -176,6 +176,10 @@ enum {
 };
 /// Detects the features (cpuid + XGETBV; requests AMX permission from the kernel). Call once.
 uint32_t minimax_cpu_features(void);
+
+/// The CPU's maker from cpuid leaf 0 (for tuning choices measured per maker, never for correctness).
+enum { MINIMAX_CPU_VENDOR_OTHER = 0, MINIMAX_CPU_VENDOR_INTEL = 1, MINIMAX_CPU_VENDOR_AMD = 2 };
+int minimax_cpu_vendor(void);
 #endif
 
 #ifndef MINIMAX_CKERNELS_QUANTIZED
