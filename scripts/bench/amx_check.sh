@@ -3,8 +3,8 @@
 # checks that need that machine's CPU (AMX tiles above all), as one log.
 #   1. the AMX, bf16 and int8-activation kernel tests and the engine's batch-invariance tests, on
 #      the instructions (they run the tile model too and compare);
-#   2. bench-kernels for bf16 and int8 weights (tile peaks, each AMX product's share of them,
-#      vdpbf16ps / VNNI next to them), then the same on MINIMAX_KERNEL=vnni;
+#   2. bench-kernels for bf16 and int8 weights (tile peaks, the tile-load probe, each AMX product's
+#      share of the peak, vdpbf16ps / VNNI next to them), then the same on MINIMAX_KERNEL=vnni;
 #   3. with a Python that has torch and transformers (PYTHON, default python3): bench-small bf16
 #      prefill at 512 / 4096 tokens, ours (--precision bf16) against transformers bf16, and
 #      --precision int8 prefill of its int8 copy, on THREADS threads (default 2).
@@ -41,7 +41,7 @@ fi
 for path in default vnni; do
   step "bench-kernels, kernel path $path, $threads threads"
   if [ "$path" = default ]; then
-    "$minimax" bench-kernels --threads "$threads" --dtypes bfloat16,int8 --shapes "512,1024,1536;2048,2048,2048"
+    "$minimax" bench-kernels --threads "$threads" --amx-loads --dtypes bfloat16,int8 --shapes "512,1024,1536;2048,2048,2048"
   else
     MINIMAX_KERNEL=vnni "$minimax" bench-kernels --threads "$threads" --dtypes bfloat16,int8 --shapes "512,1024,1536;2048,2048,2048"
   fi
