@@ -209,6 +209,21 @@ final class CommandBehaviourTests: XCTestCase {
         let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
         let parameters = ParameterCount(try Configuration.load(directory: model)).total
         XCTAssertEqual(report["weight_bytes"] as? Int, parameters * 4, "float32 weights")
+        // An 8-token prompt has tiled rows: part of its prefill is in the matrix kernels, not all.
+        XCTAssertTrue(table.output.contains("prefill time in tiled weight products"), table.output)
+        let share = try XCTUnwrap(report["prefill_tiled_product_share"] as? Double)
+        XCTAssertGreaterThan(share, 0)
+        XCTAssertLessThan(share, 1)
+    }
+
+    /// `bench-kernels --amx-loads` times the tile-load probe where the CPU has AMX tiles and says it
+    /// skipped it elsewhere; either way it exits 0.
+    func testBenchKernelsAMXLoadsRunsOrSaysItSkipped() throws {
+        let result = try run(["bench-kernels", "--amx-loads", "--dtypes", "bfloat16", "--shapes", "8,32,16", "--threads", "1"])
+        XCTAssertEqual(result.code, 0, result.message)
+        let line = result.output.split(separator: "\n").first { $0.hasPrefix("amx bf16 tile loads") || $0.hasPrefix("amx bf16 tile step") }
+        let text = try XCTUnwrap(line, result.output)
+        XCTAssertTrue(text.contains("skipped, no AMX bf16 tiles here") || text.contains("% of the peak"), String(text))
     }
 
     func testChatWithPipedInputKeepsPromptsAndAnswersApart() throws {
