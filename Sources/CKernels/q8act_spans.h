@@ -1,8 +1,8 @@
 #ifndef MINIMAX_CKERNELS_Q8ACT_SPANS_H
 #define MINIMAX_CKERNELS_Q8ACT_SPANS_H
 
-// Shared by the portable and AVX2 int8-activation kernels (matvec_q8_activations.c and
-// matvec_q8_activations_avx2.c; not part of the module's public header): a weight row's span of
+// Shared by the portable, AVX2 and AVX-VNNI int8-activation kernels (matvec_q8_activations.c,
+// matvec_q8_activations_avx2.c, _avxvnni.c; not part of the module's public header): a weight row's span of
 // 512 inputs loaded and transposed into the activations' lane order (lane j: block β(j)) as
 // sixteen-lane vectors of four bytes each, and the span's group values in the same order. Written
 // with clang vector extensions, so each kernel compiles them for its own target.

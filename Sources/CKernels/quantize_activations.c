@@ -7,7 +7,6 @@
 // One implementation for every kernel path: clang vector extensions, exact IEEE operations
 // (division, round-to-nearest-even, adds in a fixed order), so the codes do not depend on the target.
 
-
 long minimax_q8_activation_row_bytes(long k) { return q8_spans(k) * (MINIMAX_Q8_SPAN + 3 * 16 * sizeof(float)); }
 
 /// Codes of one block of 32 values (zero-padded), its scale and its sum.

@@ -2,8 +2,7 @@ import Foundation
 
 /// The highest instruction tier the kernels may use, chosen once per process: the best the CPU
 /// has, or the one `MINIMAX_KERNEL` names (`portable`, `avx2`, `avxvnni`, `avx512`, `bf16`, `vnni`,
-/// `amx`) so
-/// tests and benchmarks can hold every path against its twin. A forced path the CPU lacks is never
+/// `amx`) so tests and benchmarks can hold every path against its twin. A forced path the CPU lacks is never
 /// run: the best available path below it runs instead, and a message says so on standard error.
 ///
 /// What each product runs on a path (`kernelReport` prints it):

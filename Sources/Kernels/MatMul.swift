@@ -40,13 +40,8 @@ public enum MatMul {
         if precision == .int8 && weight.dtype.isQuantized {
             let tiledRows = rows - singleRows
             guard AMXQuantizedProduct.isChosen, tiledRows > 0 else {
-                // Every row on the integer kernel (timed as tiled when some rows are; no closure
-                // value, which would allocate in decode).
-                if tiledRows > 0 {
-                    TiledProductClock.measure {
-                        QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
-                    }
-                } else {
+                // Every row on the integer kernel (timed as tiled when some rows are).
+                TiledProductClock.measure(timing: tiledRows > 0) {
                     QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
                 }
                 return

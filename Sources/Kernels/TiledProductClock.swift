@@ -20,9 +20,10 @@ public enum TiledProductClock {
     /// Stops counting.
     public static func stop() { owner = nil }
 
+    /// Runs `body`, adding its duration when `timing` and the clock counts this thread's products.
     @inline(__always)
-    static func measure<R>(_ body: () -> R) -> R {
-        guard let owner, depth == 0, pthread_equal(owner, pthread_self()) != 0 else { return body() }
+    static func measure<R>(timing: Bool = true, _ body: () -> R) -> R {
+        guard timing, let owner, depth == 0, pthread_equal(owner, pthread_self()) != 0 else { return body() }
         depth += 1
         let begin = DispatchTime.now().uptimeNanoseconds
         defer {

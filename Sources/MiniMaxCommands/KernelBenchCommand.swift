@@ -93,7 +93,7 @@ struct KernelBenchCommand: ParsableCommand {
                 print("amx \(name) tile peak: skipped, no AMX \(name) tiles here (cpu features: \(CPUFeatures.detected); kernel path \(KernelPath.selected))")
                 return nil
             }
-            let run = { Parallel.forEachRange(threads, grain: 1) { _ in loop(iterations) } }
+            let run = { onEveryThread { _ in loop(iterations) } }
             run()
             let rate = Double(threads * iterations * operations) / best(run) / 1e9
             print(String(format: "amx %@ tile peak (register-only loop, %d threads): %.1f G%@/s", name, threads, rate, name == "bf16" ? "FLOP" : "OP"))
@@ -106,6 +106,13 @@ struct KernelBenchCommand: ParsableCommand {
             int8: peak("int8", available: AMXQuantizedProduct.isAvailable, operations: AMXQuantizedProduct.peakLoopOperationsPerIteration) {
                 AMXQuantizedProduct.runPeakLoop(iterations: $0)
             })
+    }
+
+    /// body(thread) on each of the `Parallel.threadCount` threads at once.
+    func onEveryThread(_ body: (Int) -> Void) {
+        Parallel.forEachRange(Parallel.threadCount, grain: 1) { range in
+            for thread in range { body(thread) }
+        }
     }
 
     /// The products' 2 × 2 tile step with its tiles loaded from a buffer per thread of each size,
@@ -125,11 +132,7 @@ struct KernelBenchCommand: ParsableCommand {
             for stride in [64, 2048] where bytes >= 64 * stride + 4096 {
                 for interleaved in [false, true] {
                     let run = {
-                        Parallel.forEachRange(threads, grain: 1) { range in
-                            for thread in range {
-                                AMXBFloat16MatMul.runLoadLoop(buffers[thread], bytes: bytes, aStride: stride, interleaved: interleaved, iterations: iterations)
-                            }
-                        }
+                        onEveryThread { AMXBFloat16MatMul.runLoadLoop(buffers[$0], bytes: bytes, aStride: stride, interleaved: interleaved, iterations: iterations) }
                     }
                     run()
                     let rate = Double(threads * iterations * AMXBFloat16MatMul.peakLoopFlopsPerIteration) / best(run) / 1e9

@@ -260,10 +260,6 @@ void minimax_quantize_activations_q8(const float *x, long rows, long x_stride, l
 /// for q4), reduce being halving 8 + 4 + 2 + 1 over the lanes.
 /// `_vnni` needs AVX512F/BW/VL and AVX512_VNNI, `_avxvnni` AVX2, FMA and AVX-VNNI, `_avx2` AVX2 and
 /// FMA (each traps elsewhere); all four give the same bits.
-/// Decode (a single block of activation rows) prefetches the weight row `rows` rows ahead of the
-/// one it multiplies, every 64-byte line of it; 0 (the default) prefetches nothing. Process-wide.
-void minimax_q8act_set_prefetch_rows(long rows);
-
 #define MINIMAX_Q8ACT_ROWS(SUFFIX)                                                                            \
     void minimax_q8act_matvec_rows_int8_##SUFFIX(                                                             \
         const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,    \
@@ -275,4 +271,8 @@ MINIMAX_Q8ACT_ROWS(portable)
 MINIMAX_Q8ACT_ROWS(vnni)
 MINIMAX_Q8ACT_ROWS(avxvnni)
 MINIMAX_Q8ACT_ROWS(avx2)
+
+/// Decode (a single block of activation rows) prefetches the weight row `rows` rows ahead of the
+/// one it multiplies, every 64-byte line of it; 0 (the default) prefetches nothing. Process-wide.
+void minimax_q8act_set_prefetch_rows(long rows);
 #endif
