@@ -154,6 +154,32 @@ public enum BFloat16DotMatMul {
         for i in 0..<count { rounded[i] = roundToBFloat16(x[i]) }
     }
 
+    /// bits[i] = bf16(x[i]), i < count, sixteen at a time.
+    public static func round(_ x: UnsafePointer<Float>, count: Int, intoBits bits: UnsafeMutablePointer<UInt16>) {
+        let source = UnsafeRawPointer(x), destination = UnsafeMutableRawPointer(bits)
+        var i = 0
+        while i + 16 <= count {
+            let rounded = HalfPrecision.bfloat16Bits(from: source.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
+            destination.storeBytes(of: rounded, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
+            i += 16
+        }
+        while i < count {
+            bits[i] = HalfPrecision.bfloat16Bits(from: x[i])
+            i += 1
+        }
+    }
+
+    /// The fp32 matrix `p: [rows, cols]` (scratch memory: an attention operand) as the weight of a
+    /// product: itself, or, given `bits` (rows · cols of them), rounded to bf16 there, so that under
+    /// rounded activations (`MatMulPrecision.bfloat16`) both operands meet on the bf16 kernels.
+    public static func weightOperand(
+        _ p: UnsafePointer<Float>, rows: Int, cols: Int, roundingInto bits: UnsafeMutablePointer<UInt16>?
+    ) -> TensorView {
+        guard let bits else { return TensorView(dtype: .float32, shape: [rows, cols], base: UnsafeRawPointer(p), owner: nil) }
+        round(p, count: rows * cols, intoBits: bits)
+        return TensorView(dtype: .bfloat16, shape: [rows, cols], base: UnsafeRawPointer(bits), owner: nil)
+    }
+
     /// `x` rounded to the nearest bf16 (ties to even), as `vcvtneps2bf16` does; NaN stays NaN.
     @inline(__always)
     public static func roundToBFloat16(_ x: Float) -> Float {

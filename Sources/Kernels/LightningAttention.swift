@@ -9,7 +9,9 @@ import Tensors
 /// (Q ⊙ λ^{i+1})·S, state update λ^m S + (K ⊙ λ^{m−1−j})ᵀ V — each as a matrix product, so
 /// the cost is O(T·d² + T·B·d) at matrix-kernel speed. A single token takes the fused recurrent
 /// step. The state stays fp32 and is stored transposed, Sᵀ: [H, d (value), d (key)], so both the
-/// recurrent step and the block products read it row by row.
+/// recurrent step and the block products read it row by row. Under `MatMulPrecision.bfloat16` the
+/// block products round both operands to bf16 (the state itself stays fp32) and run on the bf16
+/// kernels; the recurrent step stays fp32.
 public enum LightningAttention {
     /// - qkv: [T, H, 3, d] — per head and token the query, key and value, back to back.
     /// - slopes: [H] decay rates s_h (λ_h = exp(−s_h)).
@@ -17,7 +19,8 @@ public enum LightningAttention {
     /// - out: [T, H, d].
     public static func forward(
         qkv: UnsafePointer<Float>, tokens: Int, heads: Int, headDim d: Int, slopes: [Float],
-        blockSize: Int, state: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+        blockSize: Int, state: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+        precision: MatMulPrecision = .exact
     ) {
         precondition(slopes.count == heads && blockSize > 0, "LightningAttention sizes")
         let qkvAddress = UnsafeRawPointer(qkv), stateAddress = UnsafeMutableRawPointer(state)
@@ -31,14 +34,16 @@ public enum LightningAttention {
             return
         }
         Parallel.forEachRange(heads) { headRange in
-            var scratch = BlockScratch(blockSize: min(blockSize, tokens), headDim: d)
+            var scratch = BlockScratch(blockSize: min(blockSize, tokens), headDim: d,
+                                       roundsOperands: precision.roundsBFloat16Activations)
             defer { scratch.deallocate() }
             for h in headRange {
                 let head = HeadView(
                     qkv: qkvAddress.assumingMemoryBound(to: Float.self), heads: heads, headDim: d, head: h,
                     out: outAddress.assumingMemoryBound(to: Float.self))
                 let s = stateAddress.assumingMemoryBound(to: Float.self) + h * d * d
-                blockwise(head, tokens: tokens, slope: slopes[h], blockSize: blockSize, state: s, scratch: &scratch)
+                blockwise(head, tokens: tokens, slope: slopes[h], blockSize: blockSize, state: s, scratch: &scratch,
+                          precision: precision)
             }
         }
     }
@@ -105,25 +110,27 @@ public enum LightningAttention {
         let kDecayed, v: UnsafeMutablePointer<Float>
         /// [B, B] decayed scores; [B, d] block output; [d, d] state increment (transposed)
         let scores, o, stateIncrement: UnsafeMutablePointer<Float>
+        /// Under rounded operands, the products' weight operands as bf16: [d, d] Sᵀ; [B, d] keys;
+        /// [d, B] valuesᵀ; [d, B] (keys × λ^{m−1−j})ᵀ. nil under exact ones.
+        let stateBits, kBits, vTBits, kDecayedTBits: UnsafeMutablePointer<UInt16>?
 
-        init(blockSize b: Int, headDim d: Int) {
+        init(blockSize b: Int, headDim d: Int, roundsOperands: Bool) {
             blockSize = b
             headDim = d
             q = .allocate(capacity: b * d); qDecayed = .allocate(capacity: b * d); k = .allocate(capacity: b * d)
             kDecayedT = .allocate(capacity: d * b); vT = .allocate(capacity: d * b)
             kDecayed = .allocate(capacity: b * d); v = .allocate(capacity: b * d)
             scores = .allocate(capacity: b * b); o = .allocate(capacity: b * d); stateIncrement = .allocate(capacity: d * d)
+            stateBits = roundsOperands ? .allocate(capacity: d * d) : nil
+            kBits = roundsOperands ? .allocate(capacity: b * d) : nil
+            vTBits = roundsOperands ? .allocate(capacity: d * b) : nil
+            kDecayedTBits = roundsOperands ? .allocate(capacity: d * b) : nil
         }
 
         func deallocate() {
             for p in [q, qDecayed, k, kDecayedT, vT, kDecayed, v, scores, o, stateIncrement] { p.deallocate() }
+            for p in [stateBits, kBits, vTBits, kDecayedTBits] { p?.deallocate() }
         }
-    }
-
-    /// A [rows, cols] fp32 matrix in scratch memory, as a matrix-kernel weight operand.
-    @inline(__always)
-    static func view(_ p: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int) -> TensorView {
-        TensorView(dtype: .float32, shape: [rows, cols], base: UnsafeRawPointer(p), owner: nil)
     }
 
     /// Query rows per sub-block of the intra-block product (see `blockwise`).
@@ -132,8 +139,12 @@ public enum LightningAttention {
     /// Block-wise prefill over `tokens` tokens starting from the state in `s` (Sᵀ).
     static func blockwise(
         _ head: HeadView, tokens: Int, slope: Float, blockSize: Int, state s: UnsafeMutablePointer<Float>,
-        scratch: inout BlockScratch
+        scratch: inout BlockScratch, precision: MatMulPrecision
     ) {
+        /// A [rows, cols] scratch matrix as a product's weight: fp32, or rounded to bf16 into `bits`.
+        func weight(_ p: UnsafeMutablePointer<Float>, _ rows: Int, _ cols: Int, _ bits: UnsafeMutablePointer<UInt16>?) -> TensorView {
+            BFloat16DotMatMul.weightOperand(p, rows: rows, cols: cols, roundingInto: bits)
+        }
         let d = head.headDim
         // decayPower[n] = λⁿ, formed directly as exp(−s·n) like the reference's decay tables.
         let decayPower = (0...blockSize).map { expf(-slope * Float($0)) }
@@ -160,11 +171,14 @@ public enum LightningAttention {
             }
             minimax_transpose_f32(scratch.kDecayed, m, d, 0, m, scratch.kDecayedT)
             // inter: O = (Q ⊙ λ^{i+1}) · S           ([m, d] · Sᵀᵀ)
-            MatMul.multiply(scratch.qDecayed, rows: m, weight: view(s, d, d), into: scratch.o, parallel: false)
+            MatMul.multiply(scratch.qDecayed, rows: m, weight: weight(s, d, d, scratch.stateBits), into: scratch.o,
+                            parallel: false, precision: precision)
             for i in 0..<m { head.o(blockStart + i).update(from: scratch.o + i * d, count: d) }
             // intra: O += P · V with P = (Q Kᵀ) ⊙ λ^{i−j}, causal, by sub-blocks of query rows, each
             // against only the keys up to its last row: P's masked zeros past them added nothing to
             // an output's FMA chain, so the outputs keep their bits for about a third less work.
+            // keys: [m, d], as the scores' weight (rounded once for the block's sub-blocks)
+            let keys = weight(scratch.k, m, d, scratch.kBits)
             reversedDecay.withUnsafeBufferPointer { reversed in
                 var r0 = 0
                 while r0 < m {
@@ -172,8 +186,9 @@ public enum LightningAttention {
                     // The whole block's choice of row-wise or tiled order, as one product over it.
                     let singles = m < MatMul.packedThreshold ? rows : 0
                     // scores: [rows, r1]
-                    MatMul.multiply(scratch.q + r0 * d, rows: rows, singleRows: singles, weight: view(scratch.k, r1, d),
-                                    into: scratch.scores, parallel: false)
+                    MatMul.multiply(scratch.q + r0 * d, rows: rows, singleRows: singles,
+                                    weight: TensorView(dtype: keys.dtype, shape: [r1, d], base: keys.base, owner: nil),
+                                    into: scratch.scores, parallel: false, precision: precision)
                     for i in 0..<rows {
                         let query = r0 + i
                         let row = scratch.scores + i * r1, decay = reversed.baseAddress! + (blockSize - 1 - query)
@@ -182,8 +197,8 @@ public enum LightningAttention {
                     }
                     // valuesᵀ of keys 0..<r1: [d, r1] (the last sub-block leaves the block's whole Vᵀ)
                     minimax_transpose_f32(scratch.v, r1, d, 0, r1, scratch.vT)
-                    MatMul.multiply(scratch.scores, rows: rows, singleRows: singles, weight: view(scratch.vT, d, r1),
-                                    into: scratch.o, parallel: false)
+                    MatMul.multiply(scratch.scores, rows: rows, singleRows: singles, weight: weight(scratch.vT, d, r1, scratch.vTBits),
+                                    into: scratch.o, parallel: false, precision: precision)
                     for i in 0..<rows {
                         let o = head.o(blockStart + r0 + i), intra = scratch.o + i * d
                         for c in 0..<d { o[c] += intra[c] }
@@ -192,7 +207,8 @@ public enum LightningAttention {
                 }
             }
             // state: Sᵀ = λ^m Sᵀ + Vᵀ · (K ⊙ λ^{m−1−j})   ([d, m] · [d, m]ᵀ)
-            MatMul.multiply(scratch.vT, rows: d, weight: view(scratch.kDecayedT, d, m), into: scratch.stateIncrement, parallel: false)
+            MatMul.multiply(scratch.vT, rows: d, weight: weight(scratch.kDecayedT, d, m, scratch.kDecayedTBits),
+                            into: scratch.stateIncrement, parallel: false, precision: precision)
             Dot.scaleAndAdd(decayPower[m], s, 1, scratch.stateIncrement, count: d * d)
             blockStart += m
         }

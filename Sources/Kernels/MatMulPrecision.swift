@@ -1,5 +1,7 @@
+import Tensors
+
 /// How a matrix product with bf16 or quantized weights treats its fp32 activations (fp32 weights
-/// always see exact ones).
+/// always see exact ones), and so (`forAttention`) how the attention products beside them do.
 public enum MatMulPrecision: String, Sendable, CaseIterable {
     /// Activations stay fp32 and the weights are widened: the fp32 reference's result to ~1e-6.
     /// The default everywhere.
@@ -18,4 +20,12 @@ public enum MatMulPrecision: String, Sendable, CaseIterable {
 
     /// Whether products with bf16 weights round the activations to bf16.
     public var roundsBFloat16Activations: Bool { self != .exact }
+
+    /// The precision of an attention layer's own products (scores, probabilities × values, the
+    /// lightning state's), which have no weights, beside projections with `dtype` weights: both
+    /// operands rounded to bf16 (`.bfloat16`) when this precision rounds activations and those
+    /// weights are not fp32 — fp32 models stay exact under every precision, as their products do.
+    public func forAttention(besideWeightsOf dtype: DType) -> MatMulPrecision {
+        roundsBFloat16Activations && dtype != .float32 ? .bfloat16 : .exact
+    }
 }

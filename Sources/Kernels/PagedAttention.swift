@@ -6,7 +6,10 @@ import Tensors
 /// with an online softmax (no score matrix larger than one tile × one page ever exists):
 /// query head h reads KV head ⌊h / (H / H_kv)⌋; query t (at position `past + t`) sees keys
 /// 0 … past + t, or only the last `window` of them. The products Q·Kᵀ and P·V run on the matrix
-/// kernel, with all query heads of one KV head stacked so each page is read once per tile.
+/// kernel, with all query heads of one KV head stacked so each page is read once per tile. Under
+/// `MatMulPrecision.bfloat16` tiled products round both operands (a page, the queries, the
+/// probabilities) to bf16 and run on the bf16 kernels; the softmax and the sums stay fp32, as do
+/// decode-sized tiles.
 public enum PagedAttention {
     /// Query tokens per tile (times the GQA group size gives the tile's rows).
     public static let queryTile = 64
@@ -21,7 +24,7 @@ public enum PagedAttention {
     public static func forward(
         queries: UnsafePointer<Float>, tokens: Int, heads: Int, keyValueHeads: Int, headDim d: Int,
         keyPages: [UnsafePointer<Float>], valuePages: [UnsafePointer<Float>], pageSize: Int, past: Int,
-        window: Int?, out: UnsafeMutablePointer<Float>
+        window: Int?, out: UnsafeMutablePointer<Float>, precision: MatMulPrecision = .exact
     ) {
         let tiles = (tokens + queryTile - 1) / queryTile
         ScratchMemory.withReusable(TilesLoop.self, make: TilesLoop.init) { loop in
@@ -36,6 +39,7 @@ public enum PagedAttention {
             loop.past = past
             loop.window = window
             loop.out = out
+            loop.precision = precision
             Parallel.forEachRange(keyValueHeads * tiles, grain: 1, loop: loop)
             loop.keyPages = []
             loop.valuePages = []
@@ -50,6 +54,7 @@ public enum PagedAttention {
         var keyPages: [UnsafePointer<Float>] = [], valuePages: [UnsafePointer<Float>] = []
         var window: Int?
         var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
+        var precision = MatMulPrecision.exact
 
         func run(_ range: Range<Int>) {
             let queries = self.queries, out = self.out, keyPages = self.keyPages, valuePages = self.valuePages
@@ -59,11 +64,13 @@ public enum PagedAttention {
             let tiles = (tokens + queryTile - 1) / queryTile
             let scale = Float(1 / Double(d).squareRoot())
             let rowsMax = min(queryTile, tokens) * group
+            let rounds = precision.roundsBFloat16Activations && rowsMax > smallTileRows
             // Per-thread tile buffers: q, partial, accumulated [rows, d]; scores [rows, pageSize];
-            // running max and sum [rows].
-            ScratchMemory.withFloats(rowsMax * (3 * d + pageSize + 2)) { buffer in
+            // running max and sum [rows]; when rounding, one page of keys or values as bf16 [pageSize · d].
+            ScratchMemory.withFloats(rowsMax * (3 * d + pageSize + 2) + (rounds ? (pageSize * d + 1) / 2 : 0)) { buffer in
             let q = buffer, partial = q + rowsMax * d, accumulated = partial + rowsMax * d
             let scores = accumulated + rowsMax * d, rowMax = scores + rowsMax * pageSize, rowSum = rowMax + rowsMax
+            let pageBits = rounds ? UnsafeMutableRawPointer(rowSum + rowsMax).assumingMemoryBound(to: UInt16.self) : nil
             for item in range {
                 let g = item / tiles, tile = item % tiles
                 let t0 = tile * queryTile, tileTokens = min(queryTile, tokens - t0)
@@ -82,7 +89,8 @@ public enum PagedAttention {
                     let pageStart = page * pageSize
                     let keyPage = keyPages[page] + g * pageSize * d
                     // scores: [rows, pageSize] = q [rows, d] · keysᵀ
-                    PagedAttention.tileProduct(q, rows: rows, depth: d, weight: keyPage, outputs: pageSize, into: scores)
+                    PagedAttention.tileProduct(q, rows: rows, depth: d, weight: keyPage, outputs: pageSize, into: scores,
+                                               roundingInto: pageBits, precision: precision)
                     for r in 0..<rows {
                         let position = past + t0 + r / group
                         let first = window.map { position - $0 + 1 } ?? 0
@@ -110,7 +118,8 @@ public enum PagedAttention {
                     }
                     let valuePage = valuePages[page] + g * d * pageSize
                     // partial: [rows, d] = scores [rows, pageSize] · (valuesᵀ)ᵀ
-                    PagedAttention.tileProduct(scores, rows: rows, depth: pageSize, weight: valuePage, outputs: d, into: partial)
+                    PagedAttention.tileProduct(scores, rows: rows, depth: pageSize, weight: valuePage, outputs: d, into: partial,
+                                               roundingInto: pageBits, precision: precision)
                     Dot.axpy(1, partial, accumulated, count: rows * d)
                 }
                 for t in 0..<tileTokens {
@@ -128,17 +137,17 @@ public enum PagedAttention {
 
     /// out[rows, n] = x[rows, k] · Wᵀ for one page's W [n, k], on the calling thread. Decode-sized
     /// tiles (≤ `smallTileRows` rows) take one matrix-vector product per row, which beats packing
-    /// the page for the matrix kernel.
+    /// the page for the matrix kernel. Tiled, the page is rounded to bf16 into `bits` when given.
     @inline(__always)
     static func tileProduct(
         _ x: UnsafePointer<Float>, rows: Int, depth k: Int, weight w: UnsafePointer<Float>, outputs n: Int,
-        into out: UnsafeMutablePointer<Float>
+        into out: UnsafeMutablePointer<Float>, roundingInto bits: UnsafeMutablePointer<UInt16>?, precision: MatMulPrecision
     ) {
         if rows <= smallTileRows {
             for r in 0..<rows { minimax_matvec_f32(x + r * k, w, k, n, out + r * n) }
         } else {
-            let view = TensorView(dtype: .float32, shape: [n, k], base: UnsafeRawPointer(w), owner: nil)
-            MatMul.multiply(x, rows: rows, weight: view, into: out, parallel: false)
+            let weight = BFloat16DotMatMul.weightOperand(w, rows: n, cols: k, roundingInto: bits)
+            MatMul.multiply(x, rows: rows, weight: weight, into: out, parallel: false, precision: precision)
         }
     }
 

@@ -37,7 +37,8 @@ struct LightningAttentionLayer {
                 try caches[segment.cache].layers[l].withLinearState { state in
                     LightningAttention.forward(
                         qkv: qkv + segment.firstRow * 3 * width, tokens: segment.count, heads: heads, headDim: headDim,
-                        slopes: slopes, blockSize: blockSize, state: state, out: attended + segment.firstRow * width)
+                        slopes: slopes, blockSize: blockSize, state: state, out: attended + segment.firstRow * width,
+                        precision: precision.forAttention(besideWeightsOf: weights.qkvProjection.dtype))
                 }
             }
             RMSNorm.apply(attended, rows: tokens, width: width, weight: weights.norm, eps: normEpsilon, into: gated)

@@ -43,7 +43,8 @@ struct SoftmaxAttentionLayer {
                     PagedAttention.forward(
                         queries: q, tokens: count, heads: heads, keyValueHeads: keyValueHeads, headDim: headDim,
                         keyPages: cache.keyPointers, valuePages: cache.valuePointers, pageSize: cache.pageSize,
-                        past: past, window: slidingWindow, out: attended + first * width)
+                        past: past, window: slidingWindow, out: attended + first * width,
+                        precision: precision.forAttention(besideWeightsOf: weights.query.dtype))
                     withExtendedLifetime(cache.pages) {}
                 }
             }

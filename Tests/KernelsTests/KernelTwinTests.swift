@@ -90,16 +90,8 @@ final class KernelTwinTests: XCTestCase {
             let naive = NaiveKernels.lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d,
                                                         slopes: slopes, state: &naiveState)
             var fastState = transposedPerHead(initial, heads: heads, d: d)
-            var out = [Float](repeating: 0, count: tokens * heads * d)
-            qkv.withUnsafeBufferPointer { q in
-                fastState.withUnsafeMutableBufferPointer { s in
-                    out.withUnsafeMutableBufferPointer { o in
-                        LightningAttention.forward(qkv: q.baseAddress!, tokens: tokens, heads: heads, headDim: d,
-                                                   slopes: slopes, blockSize: blockSize, state: s.baseAddress!,
-                                                   out: o.baseAddress!)
-                    }
-                }
-            }
+            let out = lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d, slopes: slopes,
+                                         blockSize: blockSize, state: &fastState)
             XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) B=\(blockSize)")
             // The fast kernel keeps Sᵀ per head.
             XCTAssertLessThan(TestSupport.relativeError(transposedPerHead(fastState, heads: heads, d: d), naiveState), 1e-5, "state T=\(tokens)")
@@ -117,34 +109,62 @@ final class KernelTwinTests: XCTestCase {
             let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
             let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
                                                      headDim: d, keys: k, values: v, past: past, window: window)
-            // Lay the cache out in pages: keys [H_kv, P, d], values [H_kv, d, P].
-            let pageCount = (total + pageSize - 1) / pageSize
-            var keyPages = [[Float]](repeating: [Float](repeating: 0, count: kvHeads * pageSize * d), count: pageCount)
-            var valuePages = keyPages
-            for t in 0..<total {
-                for g in 0..<kvHeads {
-                    for c in 0..<d {
-                        keyPages[t / pageSize][(g * pageSize + t % pageSize) * d + c] = k[(t * kvHeads + g) * d + c]
-                        valuePages[t / pageSize][(g * d + c) * pageSize + t % pageSize] = v[(t * kvHeads + g) * d + c]
-                    }
-                }
-            }
-            let keyPointers = keyPages.map { page -> UnsafeMutablePointer<Float> in
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: page.count); p.initialize(from: page, count: page.count); return p }
-            let valuePointers = valuePages.map { page -> UnsafeMutablePointer<Float> in
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: page.count); p.initialize(from: page, count: page.count); return p }
-            defer { (keyPointers + valuePointers).forEach { $0.deallocate() } }
-            var out = [Float](repeating: 0, count: tokens * heads * d)
-            q.withUnsafeBufferPointer { qp in
-                out.withUnsafeMutableBufferPointer { op in
-                    PagedAttention.forward(queries: qp.baseAddress!, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
-                                           headDim: d, keyPages: keyPointers.map { UnsafePointer($0) },
-                                           valuePages: valuePointers.map { UnsafePointer($0) }, pageSize: pageSize,
-                                           past: past, window: window, out: op.baseAddress!)
-                }
-            }
+            let out = pagedAttention(queries: q, keys: k, values: v, tokens: tokens, past: past, heads: heads, keyValueHeads: kvHeads,
+                                     headDim: d, window: window, pageSize: pageSize)
             XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) past=\(past) page=\(pageSize) window=\(String(describing: window))")
         }
+    }
+
+    /// `PagedAttention.forward` over keys and values [past + T, H_kv, d] laid out in pages.
+    func pagedAttention(
+        queries q: [Float], keys k: [Float], values v: [Float], tokens: Int, past: Int, heads: Int, keyValueHeads kvHeads: Int,
+        headDim d: Int, window: Int?, pageSize: Int, precision: MatMulPrecision = .exact
+    ) -> [Float] {
+        let total = past + tokens
+        // Lay the cache out in pages: keys [H_kv, P, d], values [H_kv, d, P].
+        let pageCount = (total + pageSize - 1) / pageSize
+        var keyPages = [[Float]](repeating: [Float](repeating: 0, count: kvHeads * pageSize * d), count: pageCount)
+        var valuePages = keyPages
+        for t in 0..<total {
+            for g in 0..<kvHeads {
+                for c in 0..<d {
+                    keyPages[t / pageSize][(g * pageSize + t % pageSize) * d + c] = k[(t * kvHeads + g) * d + c]
+                    valuePages[t / pageSize][(g * d + c) * pageSize + t % pageSize] = v[(t * kvHeads + g) * d + c]
+                }
+            }
+        }
+        let keyPointers = keyPages.map { page -> UnsafeMutablePointer<Float> in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: page.count); p.initialize(from: page, count: page.count); return p }
+        let valuePointers = valuePages.map { page -> UnsafeMutablePointer<Float> in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: page.count); p.initialize(from: page, count: page.count); return p }
+        defer { (keyPointers + valuePointers).forEach { $0.deallocate() } }
+        var out = [Float](repeating: 0, count: tokens * heads * d)
+        q.withUnsafeBufferPointer { qp in
+            out.withUnsafeMutableBufferPointer { op in
+                PagedAttention.forward(queries: qp.baseAddress!, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
+                                       headDim: d, keyPages: keyPointers.map { UnsafePointer($0) },
+                                       valuePages: valuePointers.map { UnsafePointer($0) }, pageSize: pageSize,
+                                       past: past, window: window, out: op.baseAddress!, precision: precision)
+            }
+        }
+        return out
+    }
+
+    /// `LightningAttention.forward` of qkv [T, H, 3, d] from and into `state` (Sᵀ per head): out [T, H, d].
+    func lightningAttention(
+        qkv: [Float], tokens: Int, heads: Int, headDim d: Int, slopes: [Float], blockSize: Int, state: inout [Float],
+        precision: MatMulPrecision = .exact
+    ) -> [Float] {
+        var out = [Float](repeating: 0, count: tokens * heads * d)
+        qkv.withUnsafeBufferPointer { q in
+            state.withUnsafeMutableBufferPointer { s in
+                out.withUnsafeMutableBufferPointer { o in
+                    LightningAttention.forward(qkv: q.baseAddress!, tokens: tokens, heads: heads, headDim: d, slopes: slopes,
+                                               blockSize: blockSize, state: s.baseAddress!, out: o.baseAddress!, precision: precision)
+                }
+            }
+        }
+        return out
     }
 
     func transposedPerHead(_ s: [Float], heads: Int, d: Int) -> [Float] {

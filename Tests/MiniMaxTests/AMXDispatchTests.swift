@@ -33,18 +33,19 @@ extension BatchInvarianceTests {
             XCTAssertTrue(precision == .int8 ? AMXQuantizedProduct.isChosen : AMXBFloat16MatMul.isAvailable)
             let model = try MiniMaxModel.load(directory: directory, precision: precision)
             let probes = try makeProbes(model)
-            // The same products summed in another order, fp32 rounding apart — but int8 activations
-            // are a step function of their inputs (a code flips when x / d crosses a half), and a
-            // flipped code can flip a routing choice downstream, so whole-model logits are compared
-            // only under bf16 activations; each int8 product is held to its twin in KernelsTests.
-            // Even then a routing choice can flip a few decode steps later (seen on an AMX Xeon,
-            // where the reference runs on the instructions: 2.3e-3 at probe 0's fourth decode step),
-            // so the prompt's logits — every product on the tiles — are held to 1e-4 and the decode
-            // steps only to 1e-2, which a wrong product would still exceed.
+            // The same products summed in another order, fp32 rounding apart — but rounding an
+            // operand (to bf16, or to int8 codes) is a step function of its inputs: an fp32-sized
+            // difference that crosses a rounding boundary moves that operand by a bf16 step (2⁻⁸) and
+            // can flip a routing choice downstream. Since the attention products round their operands
+            // too, prompt logits differ by up to 8e-3 and decode steps by up to 2.8e-2 on this model
+            // (measured on the tile model against vdpbf16ps; before, with fp32 attention, 2.3e-3 was
+            // seen on an AMX Xeon). So whole-model logits are held to 5e-2, which a mis-laid tile or a
+            // wrong product (an O(1) error) still exceeds, and only under bf16 activations; each
+            // product is held to its twin at fp32 rounding in KernelsTests.
             for (p, probe) in probes.enumerated() where precision == .bfloat16 {
                 for (step, logits) in probe.alone.enumerated() {
                     let error = TestSupport.relativeError(logits, reference[p].alone[step])
-                    XCTAssertLessThanOrEqual(error, step == 0 ? 1e-4 : 1e-2, "\(label): probe \(p) step \(step)")
+                    XCTAssertLessThanOrEqual(error, 5e-2, "\(label): probe \(p) step \(step)")
                 }
             }
             for (others, seed) in [(1, 2), (6, 3)] as [(Int, UInt64)] {
