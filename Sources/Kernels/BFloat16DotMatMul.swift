@@ -154,19 +154,9 @@ public enum BFloat16DotMatMul {
         for i in 0..<count { rounded[i] = roundToBFloat16(x[i]) }
     }
 
-    /// bits[i] = bf16(x[i]), i < count, sixteen at a time.
+    /// bits[i] = bf16(x[i]), i < count.
     public static func round(_ x: UnsafePointer<Float>, count: Int, intoBits bits: UnsafeMutablePointer<UInt16>) {
-        let source = UnsafeRawPointer(x), destination = UnsafeMutableRawPointer(bits)
-        var i = 0
-        while i + 16 <= count {
-            let rounded = HalfPrecision.bfloat16Bits(from: source.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
-            destination.storeBytes(of: rounded, toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-            i += 16
-        }
-        while i < count {
-            bits[i] = HalfPrecision.bfloat16Bits(from: x[i])
-            i += 1
-        }
+        minimax_narrow_bf16(x, bits, count)
     }
 
     /// The fp32 matrix `p: [rows, cols]` (scratch memory: an attention operand) as the weight of a

@@ -24,16 +24,6 @@ public enum HalfPrecision {
         Float16(value).bitPattern
     }
 
-    /// Sixteen fp32 values rounded to bf16 at once, each as `bfloat16Bits(from:)` rounds it.
-    @inline(__always)
-    public static func bfloat16Bits(from values: SIMD16<Float>) -> SIMD16<UInt16> {
-        let bits = unsafeBitCast(values, to: SIMD16<UInt32>.self)
-        let rounded = (bits &+ (0x7FFF &+ ((bits &>> 16) & 1))) &>> 16
-        let quietNaN = (bits &>> 16) | 0x40
-        let isNaN = (bits & 0x7FFF_FFFF) .> 0x7F80_0000
-        return SIMD16<UInt16>(truncatingIfNeeded: rounded.replacing(with: quietNaN, where: isNaN))
-    }
-
     /// Sixteen bf16 values widened at once.
     @inline(__always)
     public static func widen(bfloat16 bits: SIMD16<UInt16>) -> SIMD16<Float> {

@@ -217,4 +217,19 @@ final class CKernelTwinTests: XCTestCase {
             XCTAssertEqual(c, swift, "widen \(n)")
         }
     }
+
+    /// `BFloat16DotMatMul.round(_:count:intoBits:)` (C, vectorized) is `HalfPrecision.bfloat16Bits(from:)`
+    /// element by element: ties both ways, the largest finite values, infinities, NaNs, denormals, ±0.
+    func testBFloat16NarrowingMatchesSwift() {
+        let special: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0x3F80_7FFF, 0x3F80_8001, 0x7F7F_FFFF, 0xFF7F_FFFF, 0x7F80_0000,
+                                 0xFF80_0000, 0x7FC0_0000, 0x7F80_0001, 0xFFFF_FFFF, 0x0000_0001, 0x8000_8000, 0, 0x8000_0000]
+        var random = SplitMix64(seed: 9)
+        let values = special.map { Float(bitPattern: $0) } + (0..<1000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: random.next())) }
+        for n in [0, 1, 15, 16, 17, 64, 1015] {
+            var bits = [UInt16](repeating: 0xDEAD, count: n + 1)
+            values.withUnsafeBufferPointer { v in bits.withUnsafeMutableBufferPointer { BFloat16DotMatMul.round(v.baseAddress!, count: n, intoBits: $0.baseAddress!) } }
+            XCTAssertEqual(Array(bits.prefix(n)), values.prefix(n).map { HalfPrecision.bfloat16Bits(from: $0) }, "narrow \(n)")
+            XCTAssertEqual(bits[n], 0xDEAD, "narrow \(n) wrote past the end")
+        }
+    }
 }

@@ -12,6 +12,9 @@
 
 /// dst[i] = src[i] widened from bf16 to fp32, i < count.
 void minimax_widen_bf16(const uint16_t *src, float *dst, long count);
+/// dst[i] = src[i] rounded to bf16 (nearest, ties to even; a NaN stays a quiet NaN), i < count —
+/// `HalfPrecision.bfloat16Bits(from:)` of each, vectorized by the compiler.
+void minimax_narrow_bf16(const float *src, uint16_t *dst, long count);
 
 #endif
 
