@@ -48,6 +48,44 @@ public enum Dot {
         }
     }
 
+    /// y[0..<count] = alpha * x[0..<count]
+    @inline(__always)
+    public static func scale(_ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        let a = SIMD16<Float>(repeating: alpha)
+        var i = 0
+        while i &+ 16 <= count {
+            ry.storeBytes(of: a * rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self), toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            i &+= 16
+        }
+        while i < count {
+            y[i] = alpha * x[i]
+            i &+= 1
+        }
+    }
+
+    /// x[0..<count] *= alpha; returns the largest product (−∞ when count is 0).
+    @inline(__always)
+    public static func scaleInPlaceReturningMaximum(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeMutableRawPointer(x)
+        let a = SIMD16<Float>(repeating: alpha)
+        var maxima = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i &+ 16 <= count {
+            let v = a * raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            raw.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            maxima = pointwiseMax(maxima, v)
+            i &+= 16
+        }
+        var maximum = maxima.max()
+        while i < count {
+            x[i] *= alpha
+            maximum = max(maximum, x[i])
+            i &+= 1
+        }
+        return maximum
+    }
+
     /// y[0..<count] = beta * y + alpha * x
     @inline(__always)
     public static func scaleAndAdd(

@@ -157,17 +157,12 @@ public enum LightningAttention {
             // Gather the block: q, k: [m, d]; q·λ^{i+1}; k·λ^{m−1−j} and v: [m, d], row by row;
             // then (k·λ^{m−1−j})ᵀ: [d, m] by a blocked transpose (vᵀ is transposed with the intra part).
             for j in 0..<m {
-                let t = blockStart + j
-                let q = head.q(t), k = head.k(t), v = head.v(t)
-                let qDecay = decayPower[j + 1], kDecay = decayPower[m - 1 - j]
-                let row = j * d
-                for c in 0..<d {
-                    scratch.q[row + c] = q[c]
-                    scratch.qDecayed[row + c] = q[c] * qDecay
-                    scratch.k[row + c] = k[c]
-                    scratch.kDecayed[row + c] = k[c] * kDecay
-                    scratch.v[row + c] = v[c]
-                }
+                let t = blockStart + j, row = j * d
+                (scratch.q + row).update(from: head.q(t), count: d)
+                (scratch.k + row).update(from: head.k(t), count: d)
+                (scratch.v + row).update(from: head.v(t), count: d)
+                Dot.scale(decayPower[j + 1], head.q(t), into: scratch.qDecayed + row, count: d)
+                Dot.scale(decayPower[m - 1 - j], head.k(t), into: scratch.kDecayed + row, count: d)
             }
             minimax_transpose_f32(scratch.kDecayed, m, d, 0, m, scratch.kDecayedT)
             // inter: O = (Q ⊙ λ^{i+1}) · S           ([m, d] · Sᵀᵀ)

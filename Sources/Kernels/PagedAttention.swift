@@ -101,11 +101,7 @@ public enum PagedAttention {
                             row.initialize(repeating: 0, count: pageSize)
                             continue
                         }
-                        var pageMax = -Float.infinity
-                        for j in lo...hi {
-                            row[j] *= scale
-                            pageMax = max(pageMax, row[j])
-                        }
+                        let pageMax = Dot.scaleInPlaceReturningMaximum(scale, row + lo, count: hi - lo + 1)
                         let newMax = max(rowMax[r], pageMax)
                         let correction = rowMax[r] == -.infinity ? 0 : expf(rowMax[r] - newMax)
                         let sum = exponentiate(row, from: lo, through: hi, minus: newMax, width: pageSize)
