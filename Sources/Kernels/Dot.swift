@@ -74,7 +74,7 @@ public enum Dot {
         while i &+ 16 <= count {
             let v = a * raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
             raw.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
-            maxima = pointwiseMax(maxima, v)
+            maxima.replace(with: v, where: v .> maxima)  // (pointwiseMax is a scalar loop of Float.maximum)
             i &+= 16
         }
         var maximum = maxima.max()
