@@ -13,17 +13,18 @@
 /// 32 activation rows of `b` (two 16-row tiles of packed activations, `steps` × 256 words apart):
 /// c[q][m][j] for q = 2·(weight half) + (activation half).
 AMX_TARGET static void AMX_VARIANT(amx_bf16_block)(
-    const uint16_t *w, long w_stride, const uint32_t *b0, const uint32_t *b1, long steps, float c[4][16][16]) {
+    const uint16_t *w, long w_stride, const uint32_t *b0, const uint32_t *b1, long steps, float c[4][16][16], int store) {
     TILE_ZERO_2X2();
     const long stride = w_stride * 2;
     for (long s = 0; s < steps; s++)
         TILE_STEP_2X2(TILE_DPBF16PS, w + 32 * s, w + 16 * w_stride + 32 * s, stride, b0 + 256 * s, b1 + 256 * s);
-    TILE_STORE_2X2(c);
+    if (store) TILE_STORE_2X2(c);
 }
 
+/// `probe` (MINIMAX_AMX_PROBE_*, 0 in the engine) leaves parts of the work out, for timing only.
 AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch) {
+    long out_stride, uint16_t *scratch, int probe) {
     const long padded_k = amx_padded_k(k), steps = padded_k / 32, tile_words = amx_pairs(k) * 16;
     const long chunk_rows = minimax_amx_bf16_chunk_rows(k);
     float c[4][16][16] __attribute__((aligned(64)));
@@ -41,11 +42,14 @@ AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(
             for (long r = 0; r < copied; r++) memcpy(scratch + r * padded_k, w + (n0 + whole + r) * k, (size_t)k * sizeof(uint16_t));
         }
         for (long t0 = 0; t0 < rows; t0 += 32) {
-            const uint32_t *b0 = packed + (t0 / 16) * tile_words, *b1 = b0 + tile_words;
+            const long b_block = probe & MINIMAX_AMX_PROBE_SAME_ACTIVATIONS ? 0 : t0 / 16;
+            const uint32_t *b0 = packed + b_block * tile_words, *b1 = b0 + tile_words;
             for (long r0 = n0; r0 < n1; r0 += 32) {
-                const long local = r0 - n0;
-                const uint16_t *block = local < whole ? w + r0 * k : scratch + (local - whole) * padded_k;
-                AMX_VARIANT(amx_bf16_block)(block, local < whole ? k : padded_k, b0, b1, steps, c);
+                const long local = probe & MINIMAX_AMX_PROBE_SAME_WEIGHTS ? 0 : r0 - n0;
+                const uint16_t *block = local < whole ? w + (n0 + local) * k : scratch + (local - whole) * padded_k;
+                AMX_VARIANT(amx_bf16_block)(block, local < whole ? k : padded_k, b0, b1, steps, c,
+                                            !(probe & MINIMAX_AMX_PROBE_NO_STORE));
+                if (probe & (MINIMAX_AMX_PROBE_NO_STORE | MINIMAX_AMX_PROBE_NO_SCATTER)) continue;
                 const long weight_rows = n1 - r0 < 32 ? n1 - r0 : 32, token_rows = rows - t0 < 32 ? rows - t0 : 32;
                 for (long t = 0; t < token_rows; t++) {
                     float *o = out + (t0 + t) * out_stride + r0;

@@ -141,8 +141,9 @@ AMX_TARGET void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, lo
 
 static void amx_bf16_rows_hardware(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch) {
+    long out_stride, uint16_t *scratch, int probe) {
     (void)packed; (void)rows; (void)k; (void)w; (void)first; (void)count; (void)out; (void)out_stride; (void)scratch;
+    (void)probe;
     __builtin_trap();
 }
 
@@ -171,14 +172,20 @@ void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, long a_stride
 
 #endif
 
+void minimax_amx_bf16_product_probe(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch, int tiles, int probe) {
+    if (rows <= 0 || count <= 0) return;
+    if (tiles == MINIMAX_AMX_TILES_HARDWARE)
+        amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, probe);
+    else
+        amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch, probe);
+}
+
 void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int tiles) {
-    if (rows <= 0 || count <= 0) return;
-    if (tiles == MINIMAX_AMX_TILES_HARDWARE)
-        amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch);
-    else
-        amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch);
+    minimax_amx_bf16_product_probe(packed, rows, k, w, first, count, out, out_stride, scratch, tiles, 0);
 }
 
 void minimax_amx_q8_product(

@@ -65,7 +65,7 @@ public enum AMXBFloat16MatMul {
     /// out[T, N] = packed · Wᵀ, threads splitting the 32-row weight blocks.
     static func multiplyPacked(
         _ packed: UnsafePointer<UInt32>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool, tiles: AMXTiles
+        parallel: Bool, tiles: AMXTiles, probe: AMXProductProbe = .whole
     ) {
         let n = weight.shape[0], k = weight.shape[1]
         let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
@@ -73,9 +73,9 @@ public enum AMXBFloat16MatMul {
         // scratch: [chunk rows, padded K] bf16
         let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
         AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount) { first, count, scratch in
-            minimax_amx_bf16_product(
+            minimax_amx_bf16_product_probe(
                 packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
-                outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code)
+                outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code, probe.flags)
         }
     }
 

@@ -20,6 +20,9 @@ struct KernelBenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also time the AMX bf16 tile step loading its tiles from per-thread buffers of 32 KB to 256 MB: how fast each memory level feeds the tiles (CPUs with AMX only).")
     var amxLoads = false
 
+    @Flag(name: .long, help: "Also time the AMX bf16 product of each bf16 shape in parts: the activations' packing, then the tiles with the C store, the copy into the output, the weight or activation loads left out in turn (CPUs with AMX only).")
+    var amxParts = false
+
     func validate() throws {
         try checkThreadCount(threads)
         _ = try triples()
@@ -63,7 +66,10 @@ struct KernelBenchCommand: ParsableCommand {
                 // Quantized weights are dequantized into the fp32 tiled kernel: timed for completeness.
                 let seconds = best { _ = MatMul.multiply(x, w) }
                 print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
-                if dtype == .bfloat16 { benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16) }
+                if dtype == .bfloat16 {
+                    benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16)
+                    if amxParts { benchAMXParts(x, w, peak: amxPeaks.bf16) }
+                }
                 if dtype.isQuantized {
                     benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)")
                     benchAMXInt8(x, w, peak: amxPeaks.int8)
@@ -158,6 +164,30 @@ struct KernelBenchCommand: ParsableCommand {
         let rate = 2.0 * Double(t * k * n) / seconds / 1e9
         let share = amxPeak.map { String(format: " (%.0f %% of the amx peak)", 100 * rate / $0) } ?? ""
         print(String(format: "%@: %.1f GFLOP/s%@", label, rate, share))
+    }
+
+    /// The AMX bf16 product in parts (`AMXProductProbe`): the packing of the activations alone, then
+    /// the tile work on activations packed once, whole and with parts left out, as GFLOP/s of the
+    /// whole product's flops and a share of the tiles' peak.
+    func benchAMXParts(_ x: Matrix, _ w: TensorView, peak: Double?) {
+        let (t, k, n) = (x.rows, x.cols, w.shape[0])
+        guard AMXBFloat16MatMul.isAvailable, let peak else {
+            print("amx bf16 product parts T=\(t) K=\(k) N=\(n): skipped, no AMX bf16 tiles here")
+            return
+        }
+        var out = [Float](repeating: 0, count: t * n)
+        x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                let run = AMXProductProbeRun(x: xp.baseAddress!, rows: t, k: k, tiles: .hardware)
+                print(String(format: "amx bf16 product parts T=%d K=%d N=%d: activations packed in %.3f ms", t, k, n,
+                             1e3 * best { run.pack() }))
+                for probe in AMXProductProbe.allCases {
+                    run.multiply(probe, weight: w, into: op.baseAddress!)
+                    let rate = 2.0 * Double(t * k * n) / best { run.multiply(probe, weight: w, into: op.baseAddress!) } / 1e9
+                    print(String(format: "  %@: %.1f GFLOP/s (%.0f %% of the amx peak)", probe.summary, rate, 100 * rate / peak))
+                }
+            }
+        }
     }
 
     /// The product with activations quantized to int8 per block of 32 (`QuantizedActivations`,

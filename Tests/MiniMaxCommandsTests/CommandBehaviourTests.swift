@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import MiniMax
 @testable import MiniMaxCommands
 import TestSupport
@@ -216,14 +217,20 @@ final class CommandBehaviourTests: XCTestCase {
         XCTAssertLessThan(share, 1)
     }
 
-    /// `bench-kernels --amx-loads` times the tile-load probe where the CPU has AMX tiles and says it
-    /// skipped it elsewhere; either way it exits 0.
-    func testBenchKernelsAMXLoadsRunsOrSaysItSkipped() throws {
-        let result = try run(["bench-kernels", "--amx-loads", "--dtypes", "bfloat16", "--shapes", "8,32,16", "--threads", "1"])
+    /// `bench-kernels --amx-loads --amx-parts` times the tile-load probe and the product's parts
+    /// where the CPU has AMX tiles and says it skipped them elsewhere; either way it exits 0.
+    func testBenchKernelsAMXProbesRunOrSayTheySkipped() throws {
+        let result = try run(["bench-kernels", "--amx-loads", "--amx-parts", "--dtypes", "bfloat16", "--shapes", "8,32,16", "--threads", "1"])
         XCTAssertEqual(result.code, 0, result.message)
-        let line = result.output.split(separator: "\n").first { $0.hasPrefix("amx bf16 tile loads") || $0.hasPrefix("amx bf16 tile step") }
-        let text = try XCTUnwrap(line, result.output)
-        XCTAssertTrue(text.contains("skipped, no AMX bf16 tiles here") || text.contains("% of the peak"), String(text))
+        let lines = result.output.split(separator: "\n")
+        let loads = try XCTUnwrap(lines.first { $0.hasPrefix("amx bf16 tile loads") || $0.hasPrefix("amx bf16 tile step") }, result.output)
+        XCTAssertTrue(loads.contains("skipped, no AMX bf16 tiles here") || loads.contains("% of the peak"), String(loads))
+        let parts = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("amx bf16 product parts T=8 K=32 N=16") }, result.output)
+        if !lines[parts].contains("skipped, no AMX bf16 tiles here") {
+            XCTAssertTrue(lines[parts].contains("activations packed in"), String(lines[parts]))
+            XCTAssertEqual(lines[(parts + 1)...].prefix { $0.hasPrefix("  ") && $0.contains("% of the amx peak") }.count,
+                           AMXProductProbe.allCases.count, result.output)
+        }
     }
 
     func testChatWithPipedInputKeepsPromptsAndAnswersApart() throws {

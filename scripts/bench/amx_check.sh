@@ -4,7 +4,8 @@
 #   1. the AMX, bf16 and int8-activation kernel tests and the engine's batch-invariance tests, on
 #      the instructions (they run the tile model too and compare);
 #   2. bench-kernels for bf16 and int8 weights (tile peaks, the tile-load probe, each AMX product's
-#      share of the peak, vdpbf16ps / VNNI next to them), then the same on MINIMAX_KERNEL=vnni;
+#      share of the peak and its parts: packing, store, copy, loads; vdpbf16ps / VNNI next to
+#      them), then the same on MINIMAX_KERNEL=vnni;
 #   3. with a Python that has torch and transformers (PYTHON, default python3): bench-small bf16
 #      prefill at 512 / 4096 tokens, ours (--precision bf16) against transformers bf16, and
 #      --precision int8 prefill of its int8 copy, on THREADS threads (default 2).
@@ -34,14 +35,14 @@ if [ -f "$bundle/tests.tar.xz" ]; then
   step "kernel tests on this CPU"
   tar -C "$work" -xJf "$bundle/tests.tar.xz"
   LD_LIBRARY_PATH="$work/tests/lib" "$work/tests/MiniMaxSwiftPackageTests.xctest" \
-    KernelsTests.BFloat16DotMatMulTests,KernelsTests.AMXSelfCheckTests,KernelsTests.QuantizedActivationTests,MiniMaxTests.BatchInvarianceTests \
+    KernelsTests.BFloat16DotMatMulTests,KernelsTests.AMXSelfCheckTests,KernelsTests.QuantizedActivationTests,KernelsTests.KernelTwinTests,MiniMaxTests.BatchInvarianceTests \
     2>&1 | grep -E "error|skipped:|Executed"
 fi
 
 for path in default vnni; do
   step "bench-kernels, kernel path $path, $threads threads"
   if [ "$path" = default ]; then
-    "$minimax" bench-kernels --threads "$threads" --amx-loads --dtypes bfloat16,int8 --shapes "512,1024,1536;2048,2048,2048"
+    "$minimax" bench-kernels --threads "$threads" --amx-loads --amx-parts --dtypes bfloat16,int8 --shapes "512,1024,1536;2048,2048,2048"
   else
     MINIMAX_KERNEL=vnni "$minimax" bench-kernels --threads "$threads" --dtypes bfloat16,int8 --shapes "512,1024,1536;2048,2048,2048"
   fi

@@ -124,6 +124,20 @@ void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int tiles);
 
+/// Parts of `minimax_amx_bf16_product`'s work that its probe leaves out, to time the rest
+/// (`minimax bench-kernels --amx-parts`); the results are then wrong on purpose. NO_STORE: the C
+/// tiles are neither stored nor written to out; NO_SCATTER: stored, not written to out;
+/// SAME_WEIGHTS: every 32-row block of a chunk reads its first block's weights; SAME_ACTIVATIONS:
+/// every 32-row block of activations reads the first one's.
+enum {
+    MINIMAX_AMX_PROBE_NO_STORE = 1, MINIMAX_AMX_PROBE_NO_SCATTER = 2, MINIMAX_AMX_PROBE_SAME_WEIGHTS = 4,
+    MINIMAX_AMX_PROBE_SAME_ACTIVATIONS = 8
+};
+/// `minimax_amx_bf16_product` with `probe` (a sum of MINIMAX_AMX_PROBE_*) parts left out.
+void minimax_amx_bf16_product_probe(
+    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint16_t *scratch, int tiles, int probe);
+
 /// `iterations` × four `tdpbf16ps` on register tiles (no memory operands): 65536 flops each, the
 /// tiles' peak rate when timed. AMX hardware only.
 void minimax_amx_bf16_peak_loop(long iterations);
