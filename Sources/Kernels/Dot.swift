@@ -33,35 +33,15 @@ public enum Dot {
     /// y[0..<count] += alpha * x[0..<count]
     @inline(__always)
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
         let a = SIMD16<Float>(repeating: alpha)
-        var i = 0
-        while i &+ 16 <= count {
-            let v = ry.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-                + a * rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-            ry.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
-            i &+= 16
-        }
-        while i < count {
-            y[i] += alpha * x[i]
-            i &+= 1
-        }
+        VectorMath.applyInPlace(y, other: x, count: count) { $0 + a * $1 }
     }
 
     /// y[0..<count] = alpha * x[0..<count]
     @inline(__always)
     public static func scale(_ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
         let a = SIMD16<Float>(repeating: alpha)
-        var i = 0
-        while i &+ 16 <= count {
-            ry.storeBytes(of: a * rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self), toByteOffset: i &* 4, as: SIMD16<Float>.self)
-            i &+= 16
-        }
-        while i < count {
-            y[i] = alpha * x[i]
-            i &+= 1
-        }
+        VectorMath.apply(x, into: y, count: count) { a * $0 }
     }
 
     /// x[0..<count] *= alpha; returns the largest product (−∞ when count is 0).
@@ -91,18 +71,7 @@ public enum Dot {
     public static func scaleAndAdd(
         _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ x: UnsafePointer<Float>, count: Int
     ) {
-        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
         let a = SIMD16<Float>(repeating: alpha), b = SIMD16<Float>(repeating: beta)
-        var i = 0
-        while i &+ 16 <= count {
-            let v = b * ry.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-                + a * rx.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-            ry.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD16<Float>.self)
-            i &+= 16
-        }
-        while i < count {
-            y[i] = beta * y[i] + alpha * x[i]
-            i &+= 1
-        }
+        VectorMath.applyInPlace(y, other: x, count: count) { b * $0 + a * $1 }
     }
 }

@@ -59,18 +59,27 @@ public enum VectorMath {
     static func applyInPlace(
         _ x: UnsafeMutablePointer<Float>, count: Int, _ f: (SIMD16<Float>) -> SIMD16<Float>
     ) {
-        let raw = UnsafeMutableRawPointer(x)
+        apply(x, into: x, count: count, f)
+    }
+
+    /// `applyInPlace` into another buffer (or the same one): y[i] = f(x[i]), the tail likewise
+    /// through a zero-padded vector.
+    @inline(__always)
+    static func apply(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, _ f: (SIMD16<Float>) -> SIMD16<Float>
+    ) {
+        let source = UnsafeRawPointer(x), destination = UnsafeMutableRawPointer(y)
         var i = 0
         while i &+ 16 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-            raw.storeBytes(of: f(v), toByteOffset: i &* 4, as: SIMD16<Float>.self)
+            destination.storeBytes(of: f(source.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)),
+                                   toByteOffset: i &* 4, as: SIMD16<Float>.self)
             i &+= 16
         }
         guard i < count else { return }
         var tail = SIMD16<Float>()
         for lane in 0..<(count - i) { tail[lane] = x[i + lane] }
         let result = f(tail)
-        for lane in 0..<(count - i) { x[i + lane] = result[lane] }
+        for lane in 0..<(count - i) { y[i + lane] = result[lane] }
     }
 
     /// `applyInPlace` for a function of two buffers, x[i] = f(x[i], other[i]); the tail likewise

@@ -11,12 +11,7 @@ extension KernelTwinTests {
     func testLightningAttentionUnderBFloat16RoundsItsBlockProducts() {
         defer { AMXTiles.simulated = false }
         for (tokens, blockSize, heads, d) in [(1, 4, 2, 8), (3, 4, 4, 32), (9, 4, 4, 32), (13, 4, 2, 7), (40, 16, 2, 32), (300, 256, 2, 64)] {
-            let qkv = TestSupport.randomValues(tokens * heads * 3 * d, seed: UInt64(tokens))
-            let slopes = (0..<heads).map { Float(pow(2.0, -8.0 * Double($0 + 1) / Double(heads))) }
-            let initial = TestSupport.randomValues(heads * d * d, seed: 77)
-            var naiveState = initial
-            let naive = NaiveKernels.lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d,
-                                                        slopes: slopes, state: &naiveState)
+            let (qkv, slopes, initial, naive, naiveState) = lightningCase(tokens: tokens, heads: heads, headDim: d)
             var exactState = transposedPerHead(initial, heads: heads, d: d)
             let exact = lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d, slopes: slopes,
                                            blockSize: blockSize, state: &exactState)
@@ -48,12 +43,7 @@ extension KernelTwinTests {
             (2, 5, 4, 1, 16, nil, 8), (1, 40, 8, 1, 32, nil, 16), (70, 3, 8, 2, 16, 9 as Int?, 16), (130, 0, 4, 2, 32, nil, 32),
             (64, 100, 4, 4, 64, nil, 64),
         ] {
-            let total = past + tokens
-            let q = TestSupport.randomValues(tokens * heads * d, seed: 1, scale: 2)
-            let k = TestSupport.randomValues(total * kvHeads * d, seed: 2, scale: 2)
-            let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
-            let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
-                                                     headDim: d, keys: k, values: v, past: past, window: window)
+            let (q, k, v, naive) = pagedCase(tokens: tokens, past: past, heads: heads, keyValueHeads: kvHeads, headDim: d, window: window)
             func attention(_ precision: MatMulPrecision) -> [Float] {
                 pagedAttention(queries: q, keys: k, values: v, tokens: tokens, past: past, heads: heads, keyValueHeads: kvHeads,
                                headDim: d, window: window, pageSize: pageSize, precision: precision)

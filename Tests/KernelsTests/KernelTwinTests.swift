@@ -83,12 +83,7 @@ final class KernelTwinTests: XCTestCase {
         // Sequences shorter than, equal to and longer than a block, with a ragged last block,
         // starting from a non-zero state.
         for (tokens, blockSize, heads, d) in [(1, 4, 2, 3), (4, 4, 3, 5), (13, 4, 2, 7), (40, 16, 1, 17), (9, 256, 5, 4)] {
-            let qkv = TestSupport.randomValues(tokens * heads * 3 * d, seed: UInt64(tokens))
-            let slopes = (0..<heads).map { Float(pow(2.0, -8.0 * Double($0 + 1) / Double(heads))) }
-            let initial = TestSupport.randomValues(heads * d * d, seed: 77)
-            var naiveState = initial
-            let naive = NaiveKernels.lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d,
-                                                        slopes: slopes, state: &naiveState)
+            let (qkv, slopes, initial, naive, naiveState) = lightningCase(tokens: tokens, heads: heads, headDim: d)
             var fastState = transposedPerHead(initial, heads: heads, d: d)
             let out = lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d, slopes: slopes,
                                          blockSize: blockSize, state: &fastState)
@@ -103,16 +98,23 @@ final class KernelTwinTests: XCTestCase {
             (1, 0, 1, 1, 3, nil, 4), (5, 0, 4, 2, 7, nil, 4), (3, 6, 6, 2, 17, nil, 5), (70, 3, 8, 1, 16, 9 as Int?, 16),
             (4, 0, 3, 3, 5, 1, 3), (1, 40, 4, 1, 8, nil, 16), (130, 0, 2, 2, 4, 100, 32),
         ] {
-            let total = past + tokens
-            let q = TestSupport.randomValues(tokens * heads * d, seed: 1, scale: 2)
-            let k = TestSupport.randomValues(total * kvHeads * d, seed: 2, scale: 2)
-            let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
-            let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
-                                                     headDim: d, keys: k, values: v, past: past, window: window)
+            let (q, k, v, naive) = pagedCase(tokens: tokens, past: past, heads: heads, keyValueHeads: kvHeads, headDim: d, window: window)
             let out = pagedAttention(queries: q, keys: k, values: v, tokens: tokens, past: past, heads: heads, keyValueHeads: kvHeads,
                                      headDim: d, window: window, pageSize: pageSize)
             XCTAssertLessThan(TestSupport.relativeError(out, naive), 1e-5, "T=\(tokens) past=\(past) page=\(pageSize) window=\(String(describing: window))")
         }
+    }
+
+    /// Random queries [T, H, d], keys and values [past + T, H_kv, d], and the naive attention [T, H, d] over them.
+    func pagedCase(tokens: Int, past: Int, heads: Int, keyValueHeads kvHeads: Int, headDim d: Int, window: Int?)
+        -> (q: [Float], k: [Float], v: [Float], naive: [Float]) {
+        let total = past + tokens
+        let q = TestSupport.randomValues(tokens * heads * d, seed: 1, scale: 2)
+        let k = TestSupport.randomValues(total * kvHeads * d, seed: 2, scale: 2)
+        let v = TestSupport.randomValues(total * kvHeads * d, seed: 3)
+        let naive = NaiveKernels.causalAttention(queries: q, tokens: tokens, heads: heads, keyValueHeads: kvHeads,
+                                                 headDim: d, keys: k, values: v, past: past, window: window)
+        return (q, k, v, naive)
     }
 
     /// `PagedAttention.forward` over keys and values [past + T, H_kv, d] laid out in pages.
@@ -148,6 +150,19 @@ final class KernelTwinTests: XCTestCase {
             }
         }
         return out
+    }
+
+    /// Random qkv [T, H, 3, d], decay slopes and initial state S [H, d, d], with the naive recurrence's
+    /// output [T, H, d] and final state from them.
+    func lightningCase(tokens: Int, heads: Int, headDim d: Int)
+        -> (qkv: [Float], slopes: [Float], initial: [Float], naive: [Float], naiveState: [Float]) {
+        let qkv = TestSupport.randomValues(tokens * heads * 3 * d, seed: UInt64(tokens))
+        let slopes = (0..<heads).map { Float(pow(2.0, -8.0 * Double($0 + 1) / Double(heads))) }
+        let initial = TestSupport.randomValues(heads * d * d, seed: 77)
+        var naiveState = initial
+        let naive = NaiveKernels.lightningAttention(qkv: qkv, tokens: tokens, heads: heads, headDim: d,
+                                                    slopes: slopes, state: &naiveState)
+        return (qkv, slopes, initial, naive, naiveState)
     }
 
     /// `LightningAttention.forward` of qkv [T, H, 3, d] from and into `state` (Sᵀ per head): out [T, H, d].
