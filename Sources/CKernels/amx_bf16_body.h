@@ -60,3 +60,57 @@ AMX_TARGET static void AMX_VARIANT(amx_bf16_rows)(
     }
     TILE_RELEASE();
 }
+
+/// The same product with the roles swapped (`minimax_amx_bf16_product_activations_a`): the
+/// activations are the A operand — rows of bf16 `act` [⌈rows / 32⌉·32, k32], k32 = K padded to 32,
+/// read in place — and the weights the B operand, packed per 32-output block into panels of
+/// [k32 / 2 pairs, 32 outputs] words (B tiles: 16 pairs × 16 outputs, rows 128 bytes apart). C tiles
+/// are 16 activation rows × 16 outputs, stored straight into out (a partial block through `c`), so
+/// nothing is transposed. Activation rows go in chunks of `chunk` (L2-resident while every block of
+/// the thread's outputs passes). Each output is the same fp32 accumulation over k in the same order
+/// as `amx_bf16_rows`', so the two give the same bits.
+AMX_TARGET static void AMX_VARIANT(amx_bf16_activations_a_rows)(
+    const uint16_t *act, long rows, long k32, const uint32_t *panels, long first, long count, float *out,
+    long out_stride, long chunk) {
+    const long steps = k32 / 32, panel_words = k32 / 2 * 32, a_stride = 2 * k32;
+    float c[4][16][16] __attribute__((aligned(64)));
+    const amx_tile_config config = amx_config(8, 16, 64);
+    TILE_CONFIGURE(&config);
+    for (long c0 = 0; c0 < rows; c0 += chunk) {
+        const long c1 = c0 + chunk < rows ? c0 + chunk : rows;
+        for (long b = 0; b < (count + 31) / 32; b++) {
+            const uint32_t *panel = panels + b * panel_words;
+            const long n0 = first + 32 * b, columns = count - 32 * b < 32 ? count - 32 * b : 32;
+            for (long t0 = c0; t0 < c1; t0 += 32) {
+                const uint16_t *a0 = act + t0 * k32, *a1 = a0 + 16 * k32;
+                TILE_ZERO_2X2();
+                for (long s = 0; s < steps; s++) {
+                    const uint32_t *b0 = panel + 16 * 32 * s;
+                    TILE_LOAD(4, a0 + 32 * s, a_stride);
+                    TILE_LOAD(5, a1 + 32 * s, a_stride);
+                    TILE_LOAD(6, b0, 128);
+                    TILE_LOAD(7, b0 + 16, 128);
+                    TILE_DPBF16PS(0, 4, 6);
+                    TILE_DPBF16PS(1, 4, 7);
+                    TILE_DPBF16PS(2, 5, 6);
+                    TILE_DPBF16PS(3, 5, 7);
+                }
+                // c[2·i + j]: activation rows t0 + 16i …, outputs n0 + 16j …
+                float *o = out + t0 * out_stride + n0;
+                const long bytes = out_stride * 4;
+                if (t0 + 32 <= rows && columns == 32) {
+                    TILE_STORE(0, o, bytes);
+                    TILE_STORE(1, o + 16, bytes);
+                    TILE_STORE(2, o + 16 * out_stride, bytes);
+                    TILE_STORE(3, o + 16 * out_stride + 16, bytes);
+                    continue;
+                }
+                TILE_STORE_2X2(c);
+                const long token_rows = rows - t0 < 32 ? rows - t0 : 32;
+                for (long t = 0; t < token_rows; t++)
+                    for (long m = 0; m < columns; m++) o[t * out_stride + m] = c[2 * (t / 16) + m / 16][t % 16][m % 16];
+            }
+        }
+    }
+    TILE_RELEASE();
+}

@@ -147,6 +147,13 @@ static void amx_bf16_rows_hardware(
     __builtin_trap();
 }
 
+static void amx_bf16_activations_a_rows_hardware(
+    const uint16_t *act, long rows, long k32, const uint32_t *panels, long first, long count, float *out,
+    long out_stride, long chunk) {
+    (void)act; (void)rows; (void)k32; (void)panels; (void)first; (void)count; (void)out; (void)out_stride; (void)chunk;
+    __builtin_trap();
+}
+
 static void amx_q8_rows_hardware(
     const uint8_t *packed, long rows, long k, const void *codes, int q4, const uint16_t *scales,
     const uint16_t *mins, long group, long first, long count, float *out, long out_stride, int8_t *scratch) {
@@ -186,6 +193,59 @@ void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int tiles) {
     minimax_amx_bf16_product_probe(packed, rows, k, w, first, count, out, out_stride, scratch, tiles, 0);
+}
+
+long minimax_amx_bf16_panel_words(long count, long k) { return (count + 31) / 32 * amx_pairs(k) * 32; }
+
+long minimax_amx_bf16_narrowed_elements(long rows, long k) { return (rows + 31) / 32 * 32 * amx_padded_k(k); }
+
+void minimax_amx_bf16_narrow_activations(const float *x, long rows, long k, uint16_t *dst) {
+    const long k32 = amx_padded_k(k), padded_rows = (rows + 31) / 32 * 32;
+    for (long t = 0; t < rows; t++) {
+        minimax_narrow_bf16(x + t * k, dst + t * k32, k);
+        memset(dst + t * k32 + k, 0, (size_t)(k32 - k) * sizeof(uint16_t));
+    }
+    memset(dst + rows * k32, 0, (size_t)((padded_rows - rows) * k32) * sizeof(uint16_t));
+}
+
+void minimax_amx_bf16_pack_weights(const uint16_t *w, long k, long first, long count, uint32_t *panels, int vector) {
+    const long pairs = (k + 1) / 2, padded_pairs = amx_pairs(k);
+    for (long b = 0; b < (count + 31) / 32; b++) {
+        const long n0 = first + 32 * b, width = count - 32 * b < 32 ? count - 32 * b : 32;
+        uint32_t *panel = panels + b * padded_pairs * 32;
+        if (vector) {
+            minimax_bf16_pack_panel(w + n0 * k, k, width, 0, pairs, panel);
+        } else {
+            for (long p = 0; p < pairs; p++) {
+                for (long j = 0; j < 32; j++) {
+                    uint32_t word = 0;
+                    if (j < width) {
+                        const uint16_t *e = w + (n0 + j) * k + 2 * p;
+                        word = (uint32_t)e[0] | (2 * p + 1 < k ? (uint32_t)e[1] << 16 : 0);
+                    }
+                    panel[p * 32 + j] = word;
+                }
+            }
+        }
+        memset(panel + pairs * 32, 0, (size_t)((padded_pairs - pairs) * 32) * sizeof(uint32_t));
+    }
+}
+
+void minimax_amx_bf16_product_activations_a(
+    const uint16_t *act, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint32_t *panels, int tiles) {
+    if (rows <= 0 || count <= 0) return;
+    const long k32 = amx_padded_k(k);
+    // Activation rows per chunk: about 512 KB of them, whole 32-row blocks, at least one.
+    long chunk = (1L << 19) / (2 * k32) / 32 * 32;
+    if (chunk < 32) chunk = 32;
+    if (tiles == MINIMAX_AMX_TILES_HARDWARE) {
+        minimax_amx_bf16_pack_weights(w, k, first, count, panels, 1);
+        amx_bf16_activations_a_rows_hardware(act, rows, k32, panels, first, count, out, out_stride, chunk);
+    } else {
+        minimax_amx_bf16_pack_weights(w, k, first, count, panels, 0);
+        amx_bf16_activations_a_rows_model(act, rows, k32, panels, first, count, out, out_stride, chunk);
+    }
 }
 
 void minimax_amx_q8_product(

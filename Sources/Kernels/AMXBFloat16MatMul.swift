@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Tensors
 
 /// The `--precision bf16` product on Intel AMX tiles (`tdpbf16ps`, a 16 × 16 × 32 block of bf16
@@ -27,7 +28,7 @@ public enum AMXBFloat16MatMul {
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`.
     public static func multiply(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
-        parallel: Bool = true, tiles requested: AMXTiles? = nil
+        parallel: Bool = true, tiles requested: AMXTiles? = nil, layout: Layout = .selected
     ) {
         precondition(weight.shape.count == 2 && weight.dtype == .bfloat16, "AMX product needs 2-D bf16 weights, got \(weight.dtype) \(weight.shape)")
         let tiles = requested ?? AMXTiles.standard
@@ -38,10 +39,82 @@ public enum AMXBFloat16MatMul {
             out.initialize(repeating: 0, count: rows * n)
             return
         }
-        // packed: [⌈T/32⌉·32 / 16, P, 16] words
-        ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_packed_words(rows, k)) { packed in
-            packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
-            multiplyPacked(packed, rows: rows, weight: weight, into: out, parallel: parallel, tiles: tiles)
+        withActivations(x, rows: rows, k: k, parallel: parallel, tiles: tiles, layout: layout) { product in product(weight, out) }
+    }
+
+    /// Which operand of the tiles the activations are. Both give the same bits; which is faster is
+    /// for an AMX machine to say (`minimax bench-kernels --amx-parts` times both).
+    public enum Layout: String, CaseIterable, Sendable {
+        /// Weights as the A operand, read in place; activations packed into B tiles; C tiles
+        /// (weights × activations) copied into out transposed.
+        case weightsA = "weights-a"
+        /// Activations as the A operand, narrowed to bf16 rows read in place; weights packed per
+        /// call into B panels; C tiles (activations × weights) stored straight into out.
+        case activationsA = "activations-a"
+
+        /// `MINIMAX_AMX_BF16_LAYOUT` (weights-a or activations-a), else weights-a.
+        public static let selected: Layout = {
+            guard let value = ProcessInfo.processInfo.environment["MINIMAX_AMX_BF16_LAYOUT"], !value.isEmpty else { return .weightsA }
+            guard let layout = Layout(rawValue: value) else {
+                FileHandle.standardError.write(Data("minimax: MINIMAX_AMX_BF16_LAYOUT=\(value) is not one of weights-a, activations-a; using weights-a\n".utf8))
+                return .weightsA
+            }
+            return layout
+        }()
+    }
+
+    /// Runs `body` with x [rows, k] rounded to bf16 and laid out once for `layout`'s products:
+    /// `body` calls its argument once per (bf16 weight [N, k], out [rows, N]).
+    static func withActivations(
+        _ x: UnsafePointer<Float>, rows: Int, k: Int, parallel: Bool, tiles: AMXTiles, layout: Layout = .selected,
+        _ body: ((TensorView, UnsafeMutablePointer<Float>) -> Void) -> Void
+    ) {
+        switch layout {
+        case .weightsA:
+            // packed: [⌈T/32⌉·32 / 16, P, 16] words
+            ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_packed_words(rows, k)) { packed in
+                packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
+                body { weight, out in multiplyPacked(packed, rows: rows, weight: weight, into: out, parallel: parallel, tiles: tiles) }
+            }
+        case .activationsA:
+            // narrowed: [⌈T/32⌉·32, ⌈k/32⌉·32] bf16
+            ScratchMemory.withBuffer(of: UInt16.self, count: minimax_amx_bf16_narrowed_elements(rows, k)) { narrowed in
+                narrowActivations(x, rows: rows, k: k, into: narrowed, parallel: parallel)
+                body { weight, out in multiplyNarrowed(narrowed, rows: rows, weight: weight, into: out, parallel: parallel, tiles: tiles) }
+            }
+        }
+    }
+
+    /// The narrowed A operand of `Layout.activationsA`, threads splitting 32-row blocks.
+    static func narrowActivations(
+        _ x: UnsafePointer<Float>, rows: Int, k: Int, into narrowed: UnsafeMutablePointer<UInt16>, parallel: Bool
+    ) {
+        let paddedK = (k + 31) / 32 * 32
+        let xAddress = UnsafeRawPointer(x), narrowedAddress = UnsafeMutableRawPointer(narrowed)
+        AMXTiles.forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, _ in
+            minimax_amx_bf16_narrow_activations(
+                xAddress.assumingMemoryBound(to: Float.self) + first * k, count, k,
+                narrowedAddress.assumingMemoryBound(to: UInt16.self) + first * paddedK)
+        }
+    }
+
+    /// out[T, N] = narrowed · Wᵀ (`Layout.activationsA`), threads splitting the 32-row weight blocks,
+    /// each packing its own into B panels.
+    static func multiplyNarrowed(
+        _ narrowed: UnsafePointer<UInt16>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
+        parallel: Bool, tiles: AMXTiles
+    ) {
+        let n = weight.shape[0], k = weight.shape[1], blocks = (n + 31) / 32
+        let narrowedAddress = UnsafeRawPointer(narrowed), outAddress = UnsafeMutableRawPointer(out)
+        let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
+        Parallel.forEachRange(blocks, grain: parallel ? 1 : blocks) { range in
+            let first = range.lowerBound * 32, count = min(range.upperBound * 32, n) - first
+            // panels: [⌈count/32⌉, ⌈k/32⌉·16, 32] words
+            ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_panel_words(count, k)) { panels in
+                minimax_amx_bf16_product_activations_a(
+                    narrowedAddress.assumingMemoryBound(to: UInt16.self), rows, k, w, first, count,
+                    outAddress.assumingMemoryBound(to: Float.self), n, panels, tiles.code)
+            }
         }
     }
 

@@ -50,13 +50,8 @@ public enum BFloat16DotMatMul {
     ) {
         precondition(rows > 0 && k > 0, "BFloat16DotMatMul: shared input of \(rows) × \(k)")
         if AMXBFloat16MatMul.isAvailable {
-            // packed: [⌈T/32⌉·32 / 16, P, 16] words
-            ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_packed_words(rows, k)) { packed in
-                AMXBFloat16MatMul.packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)
-                products { weight, out in
-                    AMXBFloat16MatMul.multiplyPacked(packed, rows: rows, weight: weight, into: out, parallel: parallel,
-                                                     tiles: AMXTiles.standard)
-                }
+            AMXBFloat16MatMul.withActivations(x, rows: rows, k: k, parallel: parallel, tiles: AMXTiles.standard) { product in
+                withoutActuallyEscaping(product) { product in products { weight, out in product(weight, out) } }
             }
         } else if isAvailable {
             let pairs = (k + 1) / 2, tiles = (rows + rowTile - 1) / rowTile

@@ -148,7 +148,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "kernel path: \(self) (available: \(Self.available().map(\.description).joined(separator: ", ")); MINIMAX_KERNEL forces one)",
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
-            "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
+            "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles, layout \(AMXBFloat16MatMul.Layout.selected.rawValue); MINIMAX_AMX_BF16_LAYOUT sets it)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
             "  int8-activation × int8/q4 products: \(int8ActivationKernel.instructions); decode prefetches weight rows \(QuantizedMatVec.decodePrefetchRows > 0 ? "\(QuantizedMatVec.decodePrefetchRows) ahead" : "not at all") (MINIMAX_Q8ACT_PREFETCH_ROWS sets it)\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]
     }

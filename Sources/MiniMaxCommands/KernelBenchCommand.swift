@@ -20,7 +20,7 @@ struct KernelBenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also time the AMX bf16 tile step loading its tiles from per-thread buffers of 32 KB to 256 MB: how fast each memory level feeds the tiles (CPUs with AMX only).")
     var amxLoads = false
 
-    @Flag(name: .long, help: "Also time the AMX bf16 product of each bf16 shape in parts: the activations' packing, then the tiles with the C store, the copy into the output, the weight or activation loads left out in turn (CPUs with AMX only).")
+    @Flag(name: .long, help: "Also time the AMX bf16 product of each bf16 shape in parts: the activations' packing, then the tiles with the C store, the copy into the output, the weight or activation loads left out in turn; then the whole product in both tile layouts (MINIMAX_AMX_BF16_LAYOUT) in alternating rounds (CPUs with AMX only).")
     var amxParts = false
 
     func validate() throws {
@@ -185,6 +185,23 @@ struct KernelBenchCommand: ParsableCommand {
                     run.multiply(probe, weight: w, into: op.baseAddress!)
                     let rate = 2.0 * Double(t * k * n) / best { run.multiply(probe, weight: w, into: op.baseAddress!) } / 1e9
                     print(String(format: "  %@: %.1f GFLOP/s (%.0f %% of the amx peak)", probe.summary, rate, 100 * rate / peak))
+                }
+                // The whole product (activations laid out inside) in each layout, in alternating rounds.
+                let layouts = AMXBFloat16MatMul.Layout.allCases, rounds = 7
+                var seconds = [[Double]](repeating: [], count: layouts.count)
+                for _ in 0..<rounds {
+                    for (i, layout) in layouts.enumerated() {
+                        let (xBase, outBase) = (xp.baseAddress!, op.baseAddress!)
+                        let product = { AMXBFloat16MatMul.multiply(xBase, rows: t, weight: w, into: outBase, layout: layout) }
+                        product()
+                        seconds[i].append(best(product))
+                    }
+                }
+                for (i, layout) in layouts.enumerated() {
+                    let median = seconds[i].sorted()[rounds / 2], ratio = seconds[0].sorted()[rounds / 2] / median
+                    let rate = 2.0 * Double(t * k * n) / median / 1e9
+                    print(String(format: "  whole product, layout %@: median %.1f GFLOP/s (%.0f %% of the amx peak), %.2fx %@ (%d alternating rounds)",
+                                 layout.rawValue, rate, 100 * rate / peak, ratio, layouts[0].rawValue, rounds))
                 }
             }
         }

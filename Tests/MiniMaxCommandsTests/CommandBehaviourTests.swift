@@ -229,7 +229,7 @@ final class CommandBehaviourTests: XCTestCase {
         if !lines[parts].contains("skipped, no AMX bf16 tiles here") {
             XCTAssertTrue(lines[parts].contains("activations packed in"), String(lines[parts]))
             XCTAssertEqual(lines[(parts + 1)...].prefix { $0.hasPrefix("  ") && $0.contains("% of the amx peak") }.count,
-                           AMXProductProbe.allCases.count, result.output)
+                           AMXProductProbe.allCases.count + AMXBFloat16MatMul.Layout.allCases.count, result.output)
         }
     }
 

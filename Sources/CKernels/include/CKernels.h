@@ -124,6 +124,28 @@ void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int tiles);
 
+/// The same product with the roles swapped: the activations, narrowed to bf16 rows
+/// (`minimax_amx_bf16_narrow_activations`), are the tiles' A operand, read in place; the weight rows
+/// first ..< first + count are packed into `panels` (`minimax_amx_bf16_panel_words(count, k)` words,
+/// 64-byte aligned) as the B operand; C tiles go straight into out. The same bits as
+/// `minimax_amx_bf16_product`. The AVX-512 weight packer runs with the hardware tiles (AMX CPUs have
+/// AVX-512), a scalar one with the model.
+void minimax_amx_bf16_product_activations_a(
+    const uint16_t *act, long rows, long k, const uint16_t *w, long first, long count, float *out,
+    long out_stride, uint32_t *panels, int tiles);
+/// Weight rows first ..< first + count of w [N, k] bf16 as the B panels of
+/// `minimax_amx_bf16_product_activations_a`: per 32-row block, word (p, j) = (w[n0 + j, 2p],
+/// w[n0 + j, 2p + 1]), 0 past k, past the rows and up to ⌈k / 32⌉ · 16 pairs. `vector`: with the
+/// AVX-512 packer of the `vdpbf16ps` product (AVX512F/BW only), else one word at a time; the same words.
+void minimax_amx_bf16_pack_weights(const uint16_t *w, long k, long first, long count, uint32_t *panels, int vector);
+/// Words of B panels for `count` weight rows of k: ⌈count / 32⌉ · 32 · ⌈k / 32⌉ · 16.
+long minimax_amx_bf16_panel_words(long count, long k);
+/// Elements of narrowed activations for rows × k: ⌈rows / 32⌉ · 32 · ⌈k / 32⌉ · 32.
+long minimax_amx_bf16_narrowed_elements(long rows, long k);
+/// dst[t, i] = bf16(x[t, i]) (nearest even), rows of ⌈k / 32⌉ · 32 elements, 0 past k and past
+/// `rows` (up to a multiple of 32 rows).
+void minimax_amx_bf16_narrow_activations(const float *x, long rows, long k, uint16_t *dst);
+
 /// Parts of `minimax_amx_bf16_product`'s work that its probe leaves out, to time the rest
 /// (`minimax bench-kernels --amx-parts`); the results are then wrong on purpose. NO_STORE: the C
 /// tiles are neither stored nor written to out; NO_SCATTER: stored, not written to out;
