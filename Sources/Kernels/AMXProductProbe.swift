@@ -1,12 +1,13 @@
 import CKernels
 import Tensors
 
-/// The AMX bf16 product's work in parts, for `minimax bench-kernels --amx-parts`: each case but
-/// `whole` leaves some of it out (its results are then wrong on purpose), so that timing what
-/// remains says where the product's time goes — the C tiles' store and their transposed copy into
-/// `out`, the weight tiles' loads, the activation tiles' loads.
+/// The AMX bf16 product's work in parts (its `weights-a` layout, `AMXBFloat16MatMul.Layout`), for
+/// `minimax bench-kernels --amx-parts`: each case but `whole` leaves some of it out (its results are
+/// then wrong on purpose), so that timing what remains says where the product's time goes — the C
+/// tiles' store and their transposed copy into `out`, the weight tiles' loads, the activation tiles'
+/// loads.
 public enum AMXProductProbe: CaseIterable, Sendable {
-    /// The engine's product on activations packed once beforehand.
+    /// The whole product on activations packed once beforehand.
     case whole
     /// The C tiles stored to the stack, not copied into `out`.
     case withoutScatter
@@ -34,7 +35,7 @@ public enum AMXProductProbe: CaseIterable, Sendable {
 
     public var summary: String {
         switch self {
-        case .whole: return "tiles + store + copy into out (the engine's product)"
+        case .whole: return "tiles + store + copy into out (the weights-a product)"
         case .withoutScatter: return "tiles + store, no copy into out"
         case .withoutStore: return "tiles only (loads and tdpbf16ps)"
         case .weightsFromOneBlock: return "tiles only, weights from one block"
