@@ -51,13 +51,25 @@ public enum AMXBFloat16MatMul {
         /// Activations as the A operand, narrowed to bf16 rows read in place; weights packed per
         /// call into B panels; C tiles (activations × weights) stored straight into out.
         case activationsA = "activations-a"
+        /// activations-a for products of depth K ≤ `activationsADepth` (the attention's: a K of 64
+        /// leaves 2 tile steps per 32 × 32 block, whose transposing copy then dominates; softmax
+        /// attention measured 1.2× faster so in 12 of 12 whole-model rounds), weights-a above (the
+        /// weight products, where activations-a measured 0.84–0.93× in `bench-kernels`). The default.
+        case byDepth = "by-depth"
 
-        /// `MINIMAX_AMX_BF16_LAYOUT` (weights-a or activations-a), else weights-a.
+        static let activationsADepth = 256
+
+        /// The layout a product of depth k runs in.
+        func resolved(k: Int) -> Layout {
+            self == .byDepth ? (k <= Self.activationsADepth ? .activationsA : .weightsA) : self
+        }
+
+        /// `MINIMAX_AMX_BF16_LAYOUT` (weights-a, activations-a or by-depth), else by-depth.
         public static let selected: Layout = {
-            guard let value = ProcessInfo.processInfo.environment["MINIMAX_AMX_BF16_LAYOUT"], !value.isEmpty else { return .weightsA }
+            guard let value = ProcessInfo.processInfo.environment["MINIMAX_AMX_BF16_LAYOUT"], !value.isEmpty else { return .byDepth }
             guard let layout = Layout(rawValue: value) else {
-                FileHandle.standardError.write(Data("minimax: MINIMAX_AMX_BF16_LAYOUT=\(value) is not one of weights-a, activations-a; using weights-a\n".utf8))
-                return .weightsA
+                FileHandle.standardError.write(Data("minimax: MINIMAX_AMX_BF16_LAYOUT=\(value) is not one of weights-a, activations-a, by-depth; using by-depth\n".utf8))
+                return .byDepth
             }
             return layout
         }()
@@ -69,8 +81,8 @@ public enum AMXBFloat16MatMul {
         _ x: UnsafePointer<Float>, rows: Int, k: Int, parallel: Bool, tiles: AMXTiles, layout: Layout = .selected,
         _ body: ((TensorView, UnsafeMutablePointer<Float>) -> Void) -> Void
     ) {
-        switch layout {
-        case .weightsA:
+        switch layout.resolved(k: k) {
+        case .weightsA, .byDepth:
             // packed: [⌈T/32⌉·32 / 16, P, 16] words
             ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_packed_words(rows, k)) { packed in
                 packActivations(x, rows: rows, k: k, into: packed, parallel: parallel)

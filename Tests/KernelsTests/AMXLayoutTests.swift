@@ -26,6 +26,7 @@ extension BFloat16DotMatMulTests {
             let (x, w) = inputs(t, k, n)
             let weightsA = amxProduct(x, rows: t, w, tiles: .model, layout: .weightsA)
             XCTAssertEqual(amxProduct(x, rows: t, w, tiles: .model, layout: .activationsA), weightsA, "T=\(t) K=\(k) N=\(n)")
+            XCTAssertEqual(amxProduct(x, rows: t, w, tiles: .model, layout: .byDepth), weightsA, "by depth T=\(t) K=\(k) N=\(n)")
             XCTAssertEqual(amxProduct(x, rows: t, w, tiles: .model, layout: .activationsA, parallel: false), weightsA,
                            "one thread T=\(t) K=\(k) N=\(n)")
         }
@@ -69,6 +70,12 @@ extension BFloat16DotMatMulTests {
     func testAMXLayoutNamesParse() {
         XCTAssertEqual(AMXBFloat16MatMul.Layout(rawValue: "weights-a"), .weightsA)
         XCTAssertEqual(AMXBFloat16MatMul.Layout(rawValue: "activations-a"), .activationsA)
+        XCTAssertEqual(AMXBFloat16MatMul.Layout(rawValue: "by-depth"), .byDepth)
         XCTAssertNil(AMXBFloat16MatMul.Layout(rawValue: "transposed"))
+        // By depth: the attention's products (K ≤ 256) take activations-a, the weight products weights-a.
+        XCTAssertEqual(AMXBFloat16MatMul.Layout.byDepth.resolved(k: 64), .activationsA)
+        XCTAssertEqual(AMXBFloat16MatMul.Layout.byDepth.resolved(k: 256), .activationsA)
+        XCTAssertEqual(AMXBFloat16MatMul.Layout.byDepth.resolved(k: 1024), .weightsA)
+        XCTAssertEqual(AMXBFloat16MatMul.Layout.weightsA.resolved(k: 64), .weightsA)
     }
 }
