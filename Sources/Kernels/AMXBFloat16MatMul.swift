@@ -101,12 +101,9 @@ public enum AMXBFloat16MatMul {
     static func narrowActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into narrowed: UnsafeMutablePointer<UInt16>, parallel: Bool
     ) {
-        let paddedK = (k + 31) / 32 * 32
-        let xAddress = UnsafeRawPointer(x), narrowedAddress = UnsafeMutableRawPointer(narrowed)
-        AMXTiles.forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, _ in
-            minimax_amx_bf16_narrow_activations(
-                xAddress.assumingMemoryBound(to: Float.self) + first * k, count, k,
-                narrowedAddress.assumingMemoryBound(to: UInt16.self) + first * paddedK)
+        AMXTiles.layOutActivationBlocks(x, rows: rows, k: k, into: narrowed, blockElements: 32 * ((k + 31) / 32 * 32),
+                                        parallel: parallel) { x, count, dst in
+            minimax_amx_bf16_narrow_activations(x, count, k, dst)
         }
     }
 
@@ -134,11 +131,9 @@ public enum AMXBFloat16MatMul {
     static func packActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt32>, parallel: Bool
     ) {
-        let blockWords = minimax_amx_bf16_packed_words(32, k), useAVX512 = KernelPath.selected.usesBFloat16Dot
-        let xAddress = UnsafeRawPointer(x), packedAddress = UnsafeMutableRawPointer(packed)
-        AMXTiles.forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, block in
-            let x = xAddress.assumingMemoryBound(to: Float.self) + first * k
-            let dst = packedAddress.assumingMemoryBound(to: UInt32.self) + block * blockWords
+        let useAVX512 = KernelPath.selected.usesBFloat16Dot
+        AMXTiles.layOutActivationBlocks(x, rows: rows, k: k, into: packed, blockElements: minimax_amx_bf16_packed_words(32, k),
+                                        parallel: parallel) { x, count, dst in
             if useAVX512 {
                 minimax_amx_bf16_pack_activations_avx512(x, count, k, dst)
             } else {

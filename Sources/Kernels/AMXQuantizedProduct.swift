@@ -49,12 +49,9 @@ public enum AMXQuantizedProduct {
     static func packActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into packed: UnsafeMutablePointer<UInt8>, parallel: Bool
     ) {
-        let blockBytes = minimax_amx_q8_packed_bytes(32, k)
-        let xAddress = UnsafeRawPointer(x), packedAddress = UnsafeMutableRawPointer(packed)
-        AMXTiles.forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, block in
-            minimax_amx_q8_pack_activations(
-                xAddress.assumingMemoryBound(to: Float.self) + first * k, count, k,
-                packedAddress.assumingMemoryBound(to: UInt8.self) + block * blockBytes)
+        AMXTiles.layOutActivationBlocks(x, rows: rows, k: k, into: packed, blockElements: minimax_amx_q8_packed_bytes(32, k),
+                                        parallel: parallel) { x, count, dst in
+            minimax_amx_q8_pack_activations(x, count, k, dst)
         }
     }
 

@@ -30,6 +30,19 @@ public enum AMXTiles: Sendable {
         }
     }
 
+    /// Lays x [rows, k] out for a product, 32-row block by block, threads splitting the blocks:
+    /// `layOut(x rows first…, count, destination)` writes block b's rows at dst + b · `blockElements`.
+    static func layOutActivationBlocks<Element>(
+        _ x: UnsafePointer<Float>, rows: Int, k: Int, into dst: UnsafeMutablePointer<Element>, blockElements: Int,
+        parallel: Bool, _ layOut: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Element>) -> Void
+    ) {
+        let xAddress = UnsafeRawPointer(x), dstAddress = UnsafeMutableRawPointer(dst)
+        forEachActivationBlock(rows: rows, k: k, parallel: parallel) { first, count, block in
+            layOut(xAddress.assumingMemoryBound(to: Float.self) + first * k, count,
+                   dstAddress.assumingMemoryBound(to: Element.self) + block * blockElements)
+        }
+    }
+
     /// Threads split `n` weight rows in 32-row blocks (the products' output unit): body(first row,
     /// row count, this thread's scratch of `scratchCount` elements).
     static func forEachWeightBlock<Element>(
