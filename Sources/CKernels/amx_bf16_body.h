@@ -85,15 +85,8 @@ AMX_TARGET static void AMX_VARIANT(amx_bf16_activations_a_rows)(
                 const uint16_t *a0 = act + t0 * k32, *a1 = a0 + 16 * k32;
                 TILE_ZERO_2X2();
                 for (long s = 0; s < steps; s++) {
-                    const uint32_t *b0 = panel + 16 * 32 * s;
-                    TILE_LOAD(4, a0 + 32 * s, a_stride);
-                    TILE_LOAD(5, a1 + 32 * s, a_stride);
-                    TILE_LOAD(6, b0, 128);
-                    TILE_LOAD(7, b0 + 16, 128);
-                    TILE_DPBF16PS(0, 4, 6);
-                    TILE_DPBF16PS(1, 4, 7);
-                    TILE_DPBF16PS(2, 5, 6);
-                    TILE_DPBF16PS(3, 5, 7);
+                    const uint32_t *b0 = panel + 16 * 32 * s;  // outputs 0–15; 16–31 are the next 64 bytes
+                    TILE_STEP_2X2_STRIDED(TILE_DPBF16PS, a0 + 32 * s, a1 + 32 * s, a_stride, b0, b0 + 16, 128);
                 }
                 // c[2·i + j]: activation rows t0 + 16i …, outputs n0 + 16j …
                 float *o = out + t0 * out_stride + n0;

@@ -139,22 +139,25 @@ static inline void amx_model_dpbssd(amx_tile_model *m, int c, int a, int b) {
 // halves in tiles 4 and 5, B halves in tiles 6 and 7.
 #undef TILE_ZERO_2X2
 #undef TILE_STEP_2X2
+#undef TILE_STEP_2X2_STRIDED
 #undef TILE_STORE_2X2
 #define TILE_ZERO_2X2() \
     do { TILE_ZERO(0); TILE_ZERO(1); TILE_ZERO(2); TILE_ZERO(3); } while (0)
-/// Loads A halves from a0, a1 (a_stride bytes per row) and B halves from b0, b1 (64 bytes per row),
-/// then DP(c, a, b) for the four pairs.
-#define TILE_STEP_2X2(DP, a0, a1, a_stride, b0, b1) \
-    do {                                            \
-        TILE_LOAD(4, a0, a_stride);                 \
-        TILE_LOAD(5, a1, a_stride);                 \
-        TILE_LOAD(6, b0, 64);                       \
-        TILE_LOAD(7, b1, 64);                       \
-        DP(0, 4, 6);                                \
-        DP(1, 4, 7);                                \
-        DP(2, 5, 6);                                \
-        DP(3, 5, 7);                                \
+/// Loads A halves from a0, a1 (a_stride bytes per row) and B halves from b0, b1 (b_stride bytes per
+/// row), then DP(c, a, b) for the four pairs.
+#define TILE_STEP_2X2_STRIDED(DP, a0, a1, a_stride, b0, b1, b_stride) \
+    do {                                                              \
+        TILE_LOAD(4, a0, a_stride);                                   \
+        TILE_LOAD(5, a1, a_stride);                                   \
+        TILE_LOAD(6, b0, b_stride);                                   \
+        TILE_LOAD(7, b1, b_stride);                                   \
+        DP(0, 4, 6);                                                  \
+        DP(1, 4, 7);                                                  \
+        DP(2, 5, 6);                                                  \
+        DP(3, 5, 7);                                                  \
     } while (0)
+/// The step with B tiles of contiguous 64-byte rows (1 KB each).
+#define TILE_STEP_2X2(DP, a0, a1, a_stride, b0, b1) TILE_STEP_2X2_STRIDED(DP, a0, a1, a_stride, b0, b1, 64)
 #undef TILE_STEP_2X2_INTERLEAVED
 /// The same step with each load just before its first use (A0, B0, C00, B1, C01, A1, C10, C11).
 #define TILE_STEP_2X2_INTERLEAVED(DP, a0, a1, a_stride, b0, b1) \

@@ -179,7 +179,7 @@ void minimax_amx_bf16_load_loop(const uint8_t *buffer, long bytes, long a_stride
 
 #endif
 
-void minimax_amx_bf16_product_probe(
+void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
     long out_stride, uint16_t *scratch, int tiles, int probe) {
     if (rows <= 0 || count <= 0) return;
@@ -187,12 +187,6 @@ void minimax_amx_bf16_product_probe(
         amx_bf16_rows_hardware(packed, rows, k, w, first, count, out, out_stride, scratch, probe);
     else
         amx_bf16_rows_model(packed, rows, k, w, first, count, out, out_stride, scratch, probe);
-}
-
-void minimax_amx_bf16_product(
-    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int tiles) {
-    minimax_amx_bf16_product_probe(packed, rows, k, w, first, count, out, out_stride, scratch, tiles, 0);
 }
 
 long minimax_amx_bf16_panel_words(long count, long k) { return (count + 31) / 32 * amx_pairs(k) * 32; }
@@ -239,13 +233,10 @@ void minimax_amx_bf16_product_activations_a(
     // Activation rows per chunk: about 512 KB of them, whole 32-row blocks, at least one.
     long chunk = (1L << 19) / (2 * k32) / 32 * 32;
     if (chunk < 32) chunk = 32;
-    if (tiles == MINIMAX_AMX_TILES_HARDWARE) {
-        minimax_amx_bf16_pack_weights(w, k, first, count, panels, 1);
-        amx_bf16_activations_a_rows_hardware(act, rows, k32, panels, first, count, out, out_stride, chunk);
-    } else {
-        minimax_amx_bf16_pack_weights(w, k, first, count, panels, 0);
-        amx_bf16_activations_a_rows_model(act, rows, k32, panels, first, count, out, out_stride, chunk);
-    }
+    const int hardware = tiles == MINIMAX_AMX_TILES_HARDWARE;
+    minimax_amx_bf16_pack_weights(w, k, first, count, panels, hardware);
+    (hardware ? amx_bf16_activations_a_rows_hardware : amx_bf16_activations_a_rows_model)(
+        act, rows, k32, panels, first, count, out, out_stride, chunk);
 }
 
 void minimax_amx_q8_product(

@@ -101,7 +101,7 @@ public enum AMXBFloat16MatMul {
     static func narrowActivations(
         _ x: UnsafePointer<Float>, rows: Int, k: Int, into narrowed: UnsafeMutablePointer<UInt16>, parallel: Bool
     ) {
-        AMXTiles.layOutActivationBlocks(x, rows: rows, k: k, into: narrowed, blockElements: 32 * ((k + 31) / 32 * 32),
+        AMXTiles.layOutActivationBlocks(x, rows: rows, k: k, into: narrowed, blockElements: minimax_amx_bf16_narrowed_elements(32, k),
                                         parallel: parallel) { x, count, dst in
             minimax_amx_bf16_narrow_activations(x, count, k, dst)
         }
@@ -153,7 +153,7 @@ public enum AMXBFloat16MatMul {
         // scratch: [chunk rows, padded K] bf16
         let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
         AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount) { first, count, scratch in
-            minimax_amx_bf16_product_probe(
+            minimax_amx_bf16_product(
                 packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
                 outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code, probe.flags)
         }

@@ -20,7 +20,7 @@ struct KernelBenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also time the AMX bf16 tile step loading its tiles from per-thread buffers of 32 KB to 256 MB: how fast each memory level feeds the tiles (CPUs with AMX only).")
     var amxLoads = false
 
-    @Flag(name: .long, help: "Also time the AMX bf16 product of each bf16 shape in parts: the activations' packing, then the tiles with the C store, the copy into the output, the weight or activation loads left out in turn; then the whole product in both tile layouts (MINIMAX_AMX_BF16_LAYOUT) in alternating rounds (CPUs with AMX only).")
+    @Flag(name: .long, help: "Also time the AMX bf16 product of each bf16 shape in parts: the activations' packing, then the tiles with the C store, the copy into the output, the weight or activation loads left out in turn; then the whole product in each tile layout (MINIMAX_AMX_BF16_LAYOUT) in alternating rounds (CPUs with AMX only).")
     var amxParts = false
 
     func validate() throws {

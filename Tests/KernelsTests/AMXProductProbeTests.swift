@@ -33,7 +33,7 @@ extension BFloat16DotMatMulTests {
                     w.base.withMemoryRebound(to: UInt16.self, capacity: n * k) { weights in
                         run.packed.withMemoryRebound(to: UInt32.self, capacity: 1) { packed in
                             ScratchMemory.withBuffer(of: UInt16.self, count: minimax_amx_bf16_chunk_rows(k) * 96) { scratch in
-                                minimax_amx_bf16_product_probe(packed, t, k, weights, 0, n, op.baseAddress!, n, scratch,
+                                minimax_amx_bf16_product(packed, t, k, weights, 0, n, op.baseAddress!, n, scratch,
                                                                AMXTiles.model.code, Int32(flag))
                             }
                         }

@@ -119,10 +119,11 @@ long minimax_amx_bf16_chunk_rows(long k);
 /// out[t · out_stride + n] = Σ_k bf16 x[t, k] · w[n, k] for t < rows and first ≤ n < first + count.
 /// packed: `minimax_amx_bf16_pack_activations`; w: [N, k] bf16; scratch: chunk_rows × padded K
 /// bf16 (holds weight rows copied with zero padding where K is not a multiple of 32 or the last
-/// 32-row block is partial). Each output is one fp32 accumulation in k order.
+/// 32-row block is partial). Each output is one fp32 accumulation in k order. `probe`: 0, or a sum
+/// of MINIMAX_AMX_PROBE_* (below) parts of the work left out, for timing only.
 void minimax_amx_bf16_product(
     const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int tiles);
+    long out_stride, uint16_t *scratch, int tiles, int probe);
 
 /// The same product with the roles swapped: the activations, narrowed to bf16 rows
 /// (`minimax_amx_bf16_narrow_activations`), are the tiles' A operand, read in place; the weight rows
@@ -155,10 +156,6 @@ enum {
     MINIMAX_AMX_PROBE_NO_STORE = 1, MINIMAX_AMX_PROBE_NO_SCATTER = 2, MINIMAX_AMX_PROBE_SAME_WEIGHTS = 4,
     MINIMAX_AMX_PROBE_SAME_ACTIVATIONS = 8
 };
-/// `minimax_amx_bf16_product` with `probe` (a sum of MINIMAX_AMX_PROBE_*) parts left out.
-void minimax_amx_bf16_product_probe(
-    const uint32_t *packed, long rows, long k, const uint16_t *w, long first, long count, float *out,
-    long out_stride, uint16_t *scratch, int tiles, int probe);
 
 /// `iterations` × four `tdpbf16ps` on register tiles (no memory operands): 65536 flops each, the
 /// tiles' peak rate when timed. AMX hardware only.
