@@ -11,11 +11,5 @@ void minimax_widen_bf16(const uint16_t *src, float *dst, long count) {
 }
 
 void minimax_narrow_bf16(const float *src, uint16_t *dst, long count) {
-    // One branch-free select per element, so the loop vectorizes.
-    for (long i = 0; i < count; i++) {
-        uint32_t bits;
-        memcpy(&bits, src + i, sizeof bits);
-        const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16, quiet_nan = (bits >> 16) | 0x40u;
-        dst[i] = (uint16_t)((bits & 0x7FFFFFFFu) > 0x7F800000u ? quiet_nan : rounded);
-    }
+    for (long i = 0; i < count; i++) dst[i] = f32_to_bf16(src[i]);
 }

@@ -1,6 +1,7 @@
 #include "CKernels.h"
 #include <string.h>
 #include "quantized.h"
+#include "vector.h"
 #include "amx_q8_layout.h"
 
 // The products on AMX tiles — bf16 × bf16 (`tdpbf16ps`) and int8 activations × int8 / q4 weights
@@ -19,13 +20,8 @@ long minimax_amx_bf16_chunk_rows(long k) {
     return rows < 32 ? 32 : rows;
 }
 
-/// x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN.
-static inline uint32_t round_bf16(float x) {
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (bits >> 16) | 0x40;
-    return (bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16;
-}
+/// x rounded to the nearest bf16 (vector.h's f32_to_bf16), as a word's low half.
+static inline uint32_t round_bf16(float x) { return f32_to_bf16(x); }
 
 void minimax_amx_bf16_pack_activations(const float *x, long rows, long k, uint32_t *dst) {
     const long pairs = amx_pairs(k), padded_rows = (rows + 31) / 32 * 32;

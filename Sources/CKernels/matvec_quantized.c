@@ -120,3 +120,54 @@ void minimax_dequantize_q4(
         }
     }
 }
+
+// Whole rows dequantized exactly as above (the same expressions), each value rounded to bf16: the
+// bf16 kernels' weight operand (`BFloat16Rows`). Group by group, 32 elements per step, so the
+// compiler vectorizes each step; a row's partial last block goes through the functions above.
+void minimax_dequantize_rows_bf16_q8(const int8_t *codes, const uint16_t *scales, long group, long k, long rows, uint16_t *out) {
+    const long groups = (k + group - 1) / group;
+    for (long r = 0; r < rows; r++) {
+        const int8_t *row = codes + r * k;
+        uint16_t *o = out + r * k;
+        long j = 0;
+        for (long g = 0; g < groups; g++) {
+            const long end = (g + 1) * group < k ? (g + 1) * group : k;
+            const float scale = bf16_scalar(scales[r * groups + g]);
+            for (; j + 32 <= end; j += 32)
+                for (int i = 0; i < 32; i++) o[j + i] = f32_to_bf16((float)row[j + i] * scale);
+            if (j < end) break;
+        }
+        if (j < k) {
+            float values[32];
+            minimax_dequantize_q8(row, scales + r * groups, group, j, k - j, values);
+            for (long i = 0; i < k - j; i++) o[j + i] = f32_to_bf16(values[i]);
+        }
+    }
+}
+
+void minimax_dequantize_rows_bf16_q4(
+    const uint8_t *codes, const uint16_t *scales, const uint16_t *mins, long group, long k, long rows, uint16_t *out) {
+    const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
+    for (long r = 0; r < rows; r++) {
+        const uint8_t *row = codes + r * row_bytes;
+        uint16_t *o = out + r * k;
+        long j = 0;
+        for (long g = 0; g < groups; g++) {
+            const long end = (g + 1) * group < k ? (g + 1) * group : k;
+            const float scale = bf16_scalar(scales[r * groups + g]), min = bf16_scalar(mins[r * groups + g]);
+            for (; j + 32 <= end; j += 32) {
+                const uint8_t *bytes = row + j / 2;
+                for (int b = 0; b < 16; b++) {
+                    o[j + b] = f32_to_bf16((float)(bytes[b] & 15) * scale + min);
+                    o[j + b + 16] = f32_to_bf16((float)(bytes[b] >> 4) * scale + min);
+                }
+            }
+            if (j < end) break;
+        }
+        if (j < k) {
+            float values[32];
+            minimax_dequantize_q4(row, scales + r * groups, mins + r * groups, group, k, j, k - j, values);
+            for (long i = 0; i < k - j; i++) o[j + i] = f32_to_bf16(values[i]);
+        }
+    }
+}

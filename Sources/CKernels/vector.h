@@ -35,6 +35,15 @@ static inline float bf16_to_f32(uint16_t h) {
     return f;
 }
 
+/// x rounded to the nearest bf16, ties to even (as `vcvtneps2bf16`); a NaN stays a (quiet) NaN.
+/// Branch-free, so loops over it vectorize.
+static inline uint16_t f32_to_bf16(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16, quiet_nan = (bits >> 16) | 0x40u;
+    return (uint16_t)((bits & 0x7FFFFFFFu) > 0x7F800000u ? quiet_nan : rounded);
+}
+
 /// Sum of the 16 lanes by halving: 8 + 4 + 2 + 1 adds.
 static inline float reduce(f32x16 v) {
     typedef float f32x8 __attribute__((vector_size(32)));

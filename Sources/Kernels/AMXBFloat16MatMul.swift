@@ -7,7 +7,8 @@ import Tensors
 /// `BFloat16DotMatMul` computes it on `vdpbf16ps`.
 ///
 /// The weights are the tiles' A operand, read in place from the checkpoint's `[N, K]` bf16 rows (K
-/// a multiple of 32; otherwise each thread copies them, zero-padded, into scratch); the activations
+/// a multiple of 32; otherwise each thread copies them, zero-padded, into scratch; int8/q4 weights
+/// are dequantized to bf16 a chunk of rows at a time, `BFloat16Rows`); the activations
 /// are rounded and packed once per call into 16-row tiles of bf16 pairs, the B operand. Threads
 /// split the weight rows in 32-row blocks; each runs 2 × 2 output tiles (32 weight rows × 32
 /// activation rows) over the whole of K, so an output's sum does not depend on the thread count or
@@ -30,7 +31,7 @@ public enum AMXBFloat16MatMul {
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool = true, tiles requested: AMXTiles? = nil, layout: Layout = .selected
     ) {
-        precondition(weight.shape.count == 2 && weight.dtype == .bfloat16, "AMX product needs 2-D bf16 weights, got \(weight.dtype) \(weight.shape)")
+        precondition(weight.shape.count == 2 && BFloat16Rows.accepts(weight), "AMX product needs 2-D bf16 or int8/q4 weights, got \(weight.dtype) \(weight.shape)")
         let tiles = requested ?? AMXTiles.standard
         precondition(tiles == .model || KernelPath.selected.usesAMXBFloat16, "AMX tiles are not available here (\(CPUFeatures.detected))")
         let n = weight.shape[0], k = weight.shape[1]
@@ -115,14 +116,17 @@ public enum AMXBFloat16MatMul {
     ) {
         let n = weight.shape[0], k = weight.shape[1], blocks = (n + 31) / 32
         let narrowedAddress = UnsafeRawPointer(narrowed), outAddress = UnsafeMutableRawPointer(out)
-        let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
         Parallel.forEachRange(blocks, grain: parallel ? 1 : blocks) { range in
             let first = range.lowerBound * 32, count = min(range.upperBound * 32, n) - first
-            // panels: [⌈count/32⌉, ⌈k/32⌉·16, 32] words
-            ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_panel_words(count, k)) { panels in
-                minimax_amx_bf16_product_activations_a(
-                    narrowedAddress.assumingMemoryBound(to: UInt16.self), rows, k, w, first, count,
-                    outAddress.assumingMemoryBound(to: Float.self), n, panels, tiles.code)
+            let chunkRows = minimax_amx_bf16_chunk_rows(k)
+            // panels: [⌈rows/32⌉, ⌈k/32⌉·16, 32] words for at most a chunk of quantized rows
+            let panelRows = weight.dtype.isQuantized ? min(count, chunkRows) : count
+            ScratchMemory.withBuffer(of: UInt32.self, count: minimax_amx_bf16_panel_words(panelRows, k)) { panels in
+                BFloat16Rows.forEachChunk(of: weight, first: first, count: count, chunkRows: chunkRows) { w, start, rowCount in
+                    minimax_amx_bf16_product_activations_a(
+                        narrowedAddress.assumingMemoryBound(to: UInt16.self), rows, k, w, 0, rowCount,
+                        outAddress.assumingMemoryBound(to: Float.self) + start, n, panels, tiles.code)
+                }
             }
         }
     }
@@ -147,15 +151,16 @@ public enum AMXBFloat16MatMul {
         _ packed: UnsafePointer<UInt32>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool, tiles: AMXTiles, probe: AMXProductProbe = .whole
     ) {
-        let n = weight.shape[0], k = weight.shape[1]
+        let n = weight.shape[0], k = weight.shape[1], chunkRows = minimax_amx_bf16_chunk_rows(k)
         let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
-        let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
         // scratch: [chunk rows, padded K] bf16
-        let scratchCount = minimax_amx_bf16_chunk_rows(k) * ((k + 31) / 32 * 32)
+        let scratchCount = chunkRows * ((k + 31) / 32 * 32)
         AMXTiles.forEachWeightBlock(n: n, parallel: parallel, scratch: UInt16.self, count: scratchCount) { first, count, scratch in
-            minimax_amx_bf16_product(
-                packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, first, count,
-                outAddress.assumingMemoryBound(to: Float.self), n, scratch, tiles.code, probe.flags)
+            BFloat16Rows.forEachChunk(of: weight, first: first, count: count, chunkRows: chunkRows) { w, start, rowCount in
+                minimax_amx_bf16_product(
+                    packedAddress.assumingMemoryBound(to: UInt32.self), rows, k, w, 0, rowCount,
+                    outAddress.assumingMemoryBound(to: Float.self) + start, n, scratch, tiles.code, probe.flags)
+            }
         }
     }
 

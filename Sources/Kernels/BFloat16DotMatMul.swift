@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Tensors
 
 /// An opt-in product for bf16 weights that also rounds the activations to bf16 and runs on the
@@ -23,6 +24,16 @@ public enum BFloat16DotMatMul {
     /// kernel path (`KernelPath.selected`) of `bf16` or above.
     public static var isAvailable: Bool { KernelPath.selected.usesBFloat16Dot }
 
+    /// Whether `MatMul` sends the tiled rows of products with int8/q4 weights here under `--precision
+    /// bf16` and `int8` (their weights dequantized to bf16 a block at a time, `BFloat16Rows`): where
+    /// the CPU has AMX bf16 tiles or `vdpbf16ps`, unless `MINIMAX_QUANTIZED_TILED_BF16=0`. Without
+    /// them the portable twin would be slower than the fp32 tiled kernel and the integer kernels.
+    public static var takesQuantizedTiledRows: Bool {
+        quantizedTiledRowsAllowed && (isAvailable || AMXBFloat16MatMul.isAvailable)
+    }
+
+    static let quantizedTiledRowsAllowed = ProcessInfo.processInfo.environment["MINIMAX_QUANTIZED_TILED_BF16"] != "0"
+
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`. `parallel: false` keeps the work on
     /// the calling thread.
     public static func multiply(
@@ -30,7 +41,7 @@ public enum BFloat16DotMatMul {
         parallel: Bool = true
     ) {
         precondition(weight.shape.count == 2, "BFloat16DotMatMul weight must be 2-D, got \(weight.shape)")
-        precondition(weight.dtype == .bfloat16, "BFloat16DotMatMul needs bf16 weights, got \(weight.dtype)")
+        precondition(BFloat16Rows.accepts(weight), "BFloat16DotMatMul needs bf16 or int8/q4 weights, got \(weight.dtype)")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
         guard k > 0 else {
@@ -66,7 +77,11 @@ public enum BFloat16DotMatMul {
             // rounded: [T, K]
             ScratchMemory.withFloats(rows * k) { rounded in
                 round(x, count: rows * k, into: rounded)
-                products { weight, out in PackedMatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel) }
+                products { weight, out in
+                    // Quantized weights as the kernels above see them: dequantized and rounded to bf16.
+                    let weight = weight.dtype.isQuantized ? BFloat16Rows.dequantized(weight) : weight
+                    PackedMatMul.multiply(rounded, rows: rows, weight: weight, into: out, parallel: parallel)
+                }
             }
         }
     }
@@ -88,7 +103,8 @@ public enum BFloat16DotMatMul {
         }
     }
 
-    /// out[T, N] = packed[T, P] · Wᵀ, threads splitting the 32-column blocks.
+    /// out[T, N] = packed[T, P] · Wᵀ, threads splitting the 32-column blocks (bf16 weights read in
+    /// place, int8/q4 ones as `BFloat16Rows` a block at a time).
     static func multiplyPacked(
         _ packed: UnsafePointer<UInt32>, rows: Int, pairs: Int, weight: TensorView,
         into out: UnsafeMutablePointer<Float>, parallel: Bool
@@ -96,7 +112,7 @@ public enum BFloat16DotMatMul {
         let n = weight.shape[0], k = weight.shape[1]
         let columnBlocks = (n + columnTile - 1) / columnTile
         let packedAddress = UnsafeRawPointer(packed), outAddress = UnsafeMutableRawPointer(out)
-        let w = weight.base.assumingMemoryBound(to: UInt16.self)  // w: [N, K] bf16
+        let inPlace = weight.dtype == .bfloat16
         Parallel.forEachRange(columnBlocks, grain: parallel ? 1 : columnBlocks) { blocks in
             let packed = packedAddress.assumingMemoryBound(to: UInt32.self)
             let out = outAddress.assumingMemoryBound(to: Float.self)
@@ -104,26 +120,28 @@ public enum BFloat16DotMatMul {
             ScratchMemory.withBuffer(of: UInt32.self, count: depthBlock * columnTile) { panel in
             for block in blocks {
                 let n0 = block * columnTile, width = min(columnTile, n - n0)
+                BFloat16Rows.forEachChunk(of: weight, first: n0, count: width, chunkRows: columnTile) { w, _, _ in  // w: [width, K] bf16
                 var p0 = 0
                 while p0 < pairs {
                     let depth = min(depthBlock, pairs - p0)
-                    minimax_bf16_pack_panel(w + n0 * k, k, width, p0, depth, panel)
+                    minimax_bf16_pack_panel(w, k, width, p0, depth, panel)
                     // While this panel's products run, fetch the weight rows of the next one in
-                    // this task (the weights stream from memory once per call; packing them
+                    // this task (bf16 weights stream from memory once per call; packing them
                     // straight from DRAM stalled on every line).
                     var next = minimax_prefetch_rows()
-                    if p0 + depth < pairs {
+                    if inPlace && p0 + depth < pairs {
                         let nextDepth = min(depthBlock, pairs - p0 - depth)
-                        next = minimax_prefetch_rows(base: w + n0 * k + 2 * (p0 + depth), stride: 2 * k,
+                        next = minimax_prefetch_rows(base: w + 2 * (p0 + depth), stride: 2 * k,
                                                      rows: width, bytes: min(4 * nextDepth, 2 * (k - 2 * (p0 + depth))))
-                    } else if block + 1 < blocks.upperBound {
+                    } else if inPlace && block + 1 < blocks.upperBound {
                         let nextFirst = n0 + columnTile
-                        next = minimax_prefetch_rows(base: w + nextFirst * k, stride: 2 * k,
+                        next = minimax_prefetch_rows(base: w + columnTile * k, stride: 2 * k,
                                                      rows: min(columnTile, n - nextFirst), bytes: min(4 * depthBlock, 2 * k))
                     }
                     minimax_bf16_dot_panel_prefetching(
                         packed + p0 * rowTile, pairs, rows, panel, depth, out + n0, n, width, p0 > 0 ? 1 : 0, &next)
                     p0 += depth
+                }
                 }
             }
             }
@@ -131,12 +149,14 @@ public enum BFloat16DotMatMul {
     }
 
     /// The portable path (no AVX512_BF16): activations rounded to bf16, then the tiled fp32 product
-    /// over the bf16 weights. The same products as the fast path, accumulated in another order.
+    /// over the bf16 weights (int8/q4 weights dequantized and rounded to bf16 first: allocates). The same products as the fast path, accumulated in another order.
     public static func multiplyPortable(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         parallel: Bool = true
     ) {
         let k = weight.shape[1]
+        // Quantized weights as the fast path sees them: dequantized and rounded to bf16.
+        let weight = weight.dtype.isQuantized ? BFloat16Rows.dequantized(weight) : weight
         // rounded: [T, K]
         ScratchMemory.withFloats(rows * k) { rounded in
             round(x, count: rows * k, into: rounded)

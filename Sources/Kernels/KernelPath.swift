@@ -141,13 +141,24 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// `--precision bf16` products run on `vdpbf16ps`.
     public var usesBFloat16Dot: Bool { self >= .bf16 && Self.bf16.isAvailable() }
 
+    /// Where tiled rows of int8/q4 products run under `--precision bf16` and `int8` (`MatMul`).
+    var quantizedTiledKernel: String {
+        let bf16Kernel = usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : nil
+        guard let bf16Kernel, BFloat16DotMatMul.quantizedTiledRowsAllowed else {
+            return "fp32 tiled / the int8-activation kernels\(bf16Kernel == nil ? " (no bf16 kernel here)" : " (MINIMAX_QUANTIZED_TILED_BF16=0)")"
+        }
+        let int8 = usesAMXInt8 ? "; under int8 tdpbssd (amx_int8 tiles, MINIMAX_AMX_INT8=1)" : ""
+        return "\(bf16Kernel), weights dequantized to bf16 a block at a time\(int8) (MINIMAX_QUANTIZED_TILED_BF16=0 turns it off)"
+    }
+
     /// Lines naming the features and, per product, the kernel that runs on this path.
     public var kernelReport: [String] {
         [
             "cpu features: \(CPUFeatures.detected) (\(CPUFeatures.vendor.rawValue))",
             "kernel path: \(self) (available: \(Self.available().map(\.description).joined(separator: ", ")); MINIMAX_KERNEL forces one)",
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
-            "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled: dequantized into the fp32 tiled kernel",
+            "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled (--precision exact): dequantized into the fp32 tiled kernel",
+            "  int8/q4 tiled rows under --precision bf16 / int8: \(quantizedTiledKernel)",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles, layout \(AMXBFloat16MatMul.Layout.selected.rawValue); MINIMAX_AMX_BF16_LAYOUT sets it)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
             "  int8-activation × int8/q4 products: \(int8ActivationKernel.instructions); decode prefetches weight rows \(QuantizedMatVec.decodePrefetchRows > 0 ? "\(QuantizedMatVec.decodePrefetchRows) ahead" : "not at all") (MINIMAX_Q8ACT_PREFETCH_ROWS sets it)\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]

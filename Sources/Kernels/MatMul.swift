@@ -10,8 +10,10 @@ import Tensors
 /// Under `precision: .bfloat16`, products with bf16 weights round the activations to bf16 first
 /// and tiled rows run on the `vdpbf16ps` kernel. Quantized weights (int8 / int4 codes) are
 /// dequantized in registers row-wise (`QuantizedMatVec`) and into the fp32 panels when tiled; under
-/// `precision: .int8` they meet int8-quantized activations instead, every row on the integer kernel
-/// (`QuantizedActivationProduct`) except tiled rows on CPUs with AMX tiles (`AMXQuantizedProduct`).
+/// `precision: .int8` they meet int8-quantized activations instead, on the integer kernel
+/// (`QuantizedActivationProduct`). Where the CPU has bf16 kernels (AMX tiles, `vdpbf16ps`), tiled
+/// rows of quantized weights under `.bfloat16` and `.int8` run on them instead, the weights
+/// dequantized to bf16 a block at a time (`BFloat16Rows`) — faster there than both.
 public enum MatMul {
     /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
@@ -37,9 +39,10 @@ public enum MatMul {
         precondition(singleRows >= 0 && singleRows <= rows, "MatMul: singleRows \(singleRows) of \(rows)")
         let n = weight.shape[0], k = weight.shape[1]
         guard rows > 0, n > 0 else { return }
+        let tiledRows = rows - singleRows
+        let tiledOnBFloat16 = tiledRowsRunOnBFloat16Kernels(weight.dtype, precision: precision)
         if precision == .int8 && weight.dtype.isQuantized {
-            let tiledRows = rows - singleRows
-            guard AMXQuantizedProduct.isChosen, tiledRows > 0 else {
+            guard tiledRows > 0, AMXQuantizedProduct.isChosen || tiledOnBFloat16 else {
                 // Every row on the integer kernel (timed as tiled when some rows are).
                 TiledProductClock.measure(timing: tiledRows > 0) {
                     QuantizedActivationProduct.multiply(x, rows: rows, weight: weight, into: out, parallel: parallel)
@@ -50,7 +53,11 @@ public enum MatMul {
                 QuantizedActivationProduct.multiply(x, rows: singleRows, weight: weight, into: out, parallel: parallel)
             }
             TiledProductClock.measure {
-                AMXQuantizedProduct.multiply(x + singleRows * k, rows: tiledRows, weight: weight, into: out + singleRows * n, parallel: parallel)
+                if tiledOnBFloat16 {
+                    BFloat16DotMatMul.multiply(x + singleRows * k, rows: tiledRows, weight: weight, into: out + singleRows * n, parallel: parallel)
+                } else {
+                    AMXQuantizedProduct.multiply(x + singleRows * k, rows: tiledRows, weight: weight, into: out + singleRows * n, parallel: parallel)
+                }
             }
             return
         }
@@ -66,16 +73,26 @@ public enum MatMul {
                 rowWise(x, rows: singleRows, weight: weight, into: out, parallel: parallel)
             }
         }
-        let tiledRows = rows - singleRows
         guard tiledRows > 0 else { return }
         let xTiled = x + singleRows * k, outTiled = out + singleRows * n
         TiledProductClock.measure {
-            if roundsActivations {
+            if tiledOnBFloat16 {
                 BFloat16DotMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
             } else {
                 PackedMatMul.multiply(xTiled, rows: tiledRows, weight: weight, into: outTiled, parallel: parallel)
             }
         }
+    }
+
+    /// Whether the tiled rows of a product with `dtype` weights under `precision` run on the bf16
+    /// kernels (`BFloat16DotMatMul`: AMX tiles, `vdpbf16ps`, or their portable twin): bf16 weights
+    /// whenever the precision rounds activations; int8/q4 weights under `bf16` and `int8` where
+    /// `BFloat16DotMatMul.takesQuantizedTiledRows` (and, under `int8`, the AMX int8 tiles were not
+    /// asked for).
+    static func tiledRowsRunOnBFloat16Kernels(_ dtype: DType, precision: MatMulPrecision) -> Bool {
+        if dtype == .bfloat16 { return precision.roundsBFloat16Activations }
+        guard dtype.isQuantized, precision != .exact, BFloat16DotMatMul.takesQuantizedTiledRows else { return false }
+        return !(precision == .int8 && AMXQuantizedProduct.isChosen)
     }
 
     /// Several products of the same x, each exactly as `multiply(_:rows:singleRows:…)` gives it, with
@@ -100,13 +117,15 @@ public enum MatMul {
             }
         }
         guard rows > singleRows else { return }
-        // Tiled rows: bf16 weights under rounded activations share one packing of them.
-        var k = 0, sharesPacking = precision.roundsBFloat16Activations
+        // Tiled rows: products all on the bf16 kernels share one packing of the rounded activations.
+        var k = 0, sharesPacking = true
         products { weight, _ in
             k = weight.shape[1]
-            if weight.dtype != .bfloat16 || weight.shape[0] == 0 || k == 0 { sharesPacking = false }
+            if !tiledRowsRunOnBFloat16Kernels(weight.dtype, precision: precision) || weight.shape[0] == 0 || k == 0 {
+                sharesPacking = false
+            }
         }
-        if sharesPacking {
+        if sharesPacking && k > 0 {
             TiledProductClock.measure {
                 BFloat16DotMatMul.multiplySharingInput(x + singleRows * k, rows: rows - singleRows, k: k, parallel: parallel) { tiled in
                     withoutActuallyEscaping(tiled) { tiled in

@@ -10,12 +10,18 @@ public enum MatMulPrecision: String, Sendable, CaseIterable {
     /// dot-product instructions (`vdpbf16ps`) with fp32 sums — the arithmetic PyTorch and llama.cpp
     /// use for bf16 models. About twice the arithmetic rate in prefill; logits move by ~5e-3
     /// relative (4.8e-3 and 6.4e-3 on the bf16 parity checkpoints). fp32 weights are unaffected.
+    /// int8 / q4 weights: tiled (prompt) rows on the same bf16 kernels, the weights dequantized and
+    /// rounded to bf16 a block at a time, where the CPU has them (AMX, `vdpbf16ps`); single
+    /// (decode) rows, and tiled rows elsewhere, meet fp32 activations as under `exact`.
     case bfloat16 = "bf16"
     /// For models with int8 / q4 weights (`minimax quantize`): activations quantized to int8 per
     /// block of 32 (a scale max|x|/127 each) and multiplied with exact integer dot products
-    /// (`vpdpbusd` on AVX512-VNNI, a portable twin elsewhere), llama.cpp's Q8 activation scheme;
-    /// products with bf16 weights as under `bfloat16`. Under `exact` and `bfloat16` quantized weights
-    /// meet fp32 activations, dequantized in registers.
+    /// (`vpdpbusd` on AVX512-VNNI, a portable twin elsewhere), llama.cpp's Q8 activation scheme —
+    /// every single (decode) row, and tiled (prompt) rows on CPUs without bf16 kernels; where the CPU
+    /// has AMX bf16 tiles or `vdpbf16ps`, tiled rows run as under `bfloat16` instead (faster there:
+    /// `MatMul.tiledRowsRunOnBFloat16Kernels`; `MINIMAX_QUANTIZED_TILED_BF16=0` keeps them integer).
+    /// Products with bf16 weights as under `bfloat16`. Under `exact` quantized weights meet fp32
+    /// activations, dequantized in registers.
     case int8
 
     /// Whether products with bf16 weights round the activations to bf16.

@@ -248,6 +248,11 @@ void minimax_dequantize_q8(const int8_t *codes, const uint16_t *scales, long gro
 void minimax_dequantize_q4(
     const uint8_t *codes, const uint16_t *scales, const uint16_t *mins, long group, long k, long first, long count,
     float *out);
+/// out[r · k + j] = element j of row r (r < rows) dequantized as above and rounded to the nearest
+/// bf16 (ties to even): the operand of the bf16 kernels for quantized weights.
+void minimax_dequantize_rows_bf16_q8(const int8_t *codes, const uint16_t *scales, long group, long k, long rows, uint16_t *out);
+void minimax_dequantize_rows_bf16_q4(
+    const uint8_t *codes, const uint16_t *scales, const uint16_t *mins, long group, long k, long rows, uint16_t *out);
 #endif
 
 #ifndef MINIMAX_CKERNELS_Q8_ACTIVATIONS
