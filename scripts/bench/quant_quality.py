@@ -26,7 +26,8 @@ texts or rebuilds):
      included, which is what llama.cpp's Q8_0 / Q4_K_M quantize (q4-all keeps attention and head at
      int8, as Q4_K_M keeps some at 6 bits; q4-all-4bit-head has 4-bit attention, q4-all-4bit a 4-bit
      head too); the -act8 variants run `--precision int8`, activations
-     quantized to int8 per block of 32, as llama.cpp's Q8_0 / Q4_K_M products do; int8-act8 and
+     quantized to int8 per block of 32, as llama.cpp's Q8_0 / Q4_K_M products do (prompt rows
+     too: MINIMAX_QUANTIZED_TILED_BF16=0); int8-act8 and
      q4-act8 are not in the default list); a variant that cannot be made or run is reported with
      the engine's message instead of numbers;
   3. `minimax logits` of every sequence for the reference and each variant (one forward pass each);
@@ -193,6 +194,13 @@ def assistant_targets(binary, model, ids):
     return learned
 
 
+def precision_env(precision):
+    """The environment of a run at `precision`: under int8, prompt rows stay on the int8-activation
+    kernels (MINIMAX_QUANTIZED_TILED_BF16=0; where the CPU has bf16 kernels they would otherwise run
+    on them), so the -act8 variants measure the int8 activation scheme itself (decode's arithmetic)."""
+    return dict(os.environ, MINIMAX_QUANTIZED_TILED_BF16="0") if precision == "int8" else None
+
+
 def logits(binary, model, ids, out, threads, precision="exact"):
     """The logits of ids, cached in out under a name that holds a hash of the ids (so a changed text
     never reuses another text's logits)."""
@@ -200,7 +208,7 @@ def logits(binary, model, ids, out, threads, precision="exact"):
     out = out[:-len(".npy")] + f"-{digest}.npy"
     if not os.path.isfile(out):
         run([binary, "logits", "--model", model, "--ids", ",".join(map(str, ids)), "--out", out, "--threads", str(threads),
-             "--precision", precision], capture_output=True, text=True)
+             "--precision", precision], capture_output=True, text=True, env=precision_env(precision))
     return np.load(out).astype(np.float64)
 
 
@@ -263,7 +271,7 @@ def evaluate(binary, model, precision, args):
     """`minimax eval` accuracy and share of well-formed responses, or the reason it failed."""
     try:
         out = run([binary, "eval", "--model", model, "--problems", str(args.eval), "--threads", str(args.threads),
-                   "--precision", precision], capture_output=True, text=True)
+                   "--precision", precision], capture_output=True, text=True, env=precision_env(precision))
     except subprocess.CalledProcessError as error:
         return {"error": failure(error)}
     text = out.stdout + out.stderr
