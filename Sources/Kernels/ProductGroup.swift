@@ -20,6 +20,8 @@ public final class ProductGroup: ParallelLoop {
     private var quantizedLoops: [QuantizedActivationLoop] = []
     private var usedVector = 0, usedQuantized = 0
     private var grain = 1
+    /// Inputs quantized since the members were last forgotten (members of one input share one).
+    private(set) var quantizations = 0
 
     public init() {}
 
@@ -30,17 +32,23 @@ public final class ProductGroup: ParallelLoop {
 
     /// Forgets the members (keeping their room).
     public func removeAll() {
-        for loop in quantizedLoops.prefix(usedQuantized) { loop.weight = nil }
+        var i = 0
+        while i < usedQuantized {
+            (quantizedLoops[i].weight, quantizedLoops[i].shared, quantizedLoops[i].input) = (nil, nil, nil)
+            i += 1
+        }
         loops.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
         starts.append(0)
         usedVector = 0
         usedQuantized = 0
+        quantizations = 0
         grain = 1
     }
 
     /// Adds out[T, N] = x[T, K] · Wᵀ (fp32, bf16, int8 or int4 weights; activations quantized or
-    /// rounded here where MatMul would). x and out must stay valid until `run`, which writes out.
+    /// rounded here where MatMul would). x and out must stay valid, and x unchanged, until `run`,
+    /// which writes out; members with the same x, rows and int8 layout share one quantization of it.
     public func add(
         _ x: UnsafePointer<Float>, rows: Int, weight: TensorView, into out: UnsafeMutablePointer<Float>,
         precision: MatMulPrecision
@@ -50,9 +58,24 @@ public final class ProductGroup: ParallelLoop {
         guard rows > 0, n > 0 else { return }
         if precision == .int8 && weight.dtype.isQuantized {
             if usedQuantized == quantizedLoops.count { quantizedLoops.append(QuantizedActivationLoop()) }
-            let loop = quantizedLoops[usedQuantized]
+            let loop = quantizedLoops[usedQuantized], layout = QuantizedActivations.Layout(for: weight.dtype)
+            // Members of one input (an expert's gate and up, the experts of one token, attention's
+            // q, k and v) share its quantization: x is unchanged until `run`.
+            var twin = 0
+            while twin < usedQuantized {
+                let other = quantizedLoops[twin].activations
+                if quantizedLoops[twin].input == x && quantizedLoops[twin].shared == nil && other.rows == rows && other.k == k
+                    && other.layout == layout { break }
+                twin += 1
+            }
             usedQuantized += 1
-            loop.activations.quantize(x, rows: rows, k: k, layout: QuantizedActivations.Layout(for: weight.dtype))
+            if twin < usedQuantized - 1 {
+                loop.shared = quantizedLoops[twin].activations
+            } else {
+                loop.activations.quantize(x, rows: rows, k: k, layout: layout)
+                quantizations += 1
+            }
+            loop.input = x
             loop.weight = weight
             loop.out = out
             loops.append(loop)

@@ -25,10 +25,14 @@ enum QuantizedActivationProduct {
 /// One call's quantized activations and the weight rows a worker multiplies them by.
 final class QuantizedActivationLoop: ParallelLoop {
     let activations = QuantizedActivations()
+    /// Another loop's activations of the same input, used instead of this loop's (`ProductGroup`).
+    var shared: QuantizedActivations?
+    /// The fp32 input the activations were quantized from (`ProductGroup` matches members by it).
+    var input: UnsafePointer<Float>?
     var weight: TensorView?
     var out = UnsafeMutablePointer<Float>(bitPattern: 64)!
 
     func run(_ range: Range<Int>) {
-        QuantizedMatVec.multiply(activations, weight: weight!, outputs: range, into: out)
+        QuantizedMatVec.multiply(shared ?? activations, weight: weight!, outputs: range, into: out)
     }
 }

@@ -1,4 +1,4 @@
-import Kernels
+@testable import Kernels
 import Tensors
 import TestSupport
 import XCTest
@@ -50,6 +50,39 @@ final class ProductGroupTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    /// Under int8 activations, members with the same input pointer, rows, depth and code layout
+    /// share one quantization of it; any difference (rows, depth, layout, pointer) quantizes anew,
+    /// and every member still gets its own product's bits.
+    func testMembersOfOneInputShareItsQuantizationOnlyWhenAllMatch() {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4 * 192)
+        defer { buffer.deallocate() }
+        buffer.initialize(from: TestSupport.randomValues(4 * 192, seed: 8), count: 4 * 192)
+        let x = UnsafePointer(buffer)
+        // (input, rows, k, dtype): the 1st, 2nd and 7th share; the others each quantize.
+        let members: [(UnsafePointer<Float>, Int, Int, DType)] = [
+            (x, 2, 96, .int8), (x, 2, 96, .int8), (x, 2, 96, .int4), (x, 1, 96, .int8), (x, 2, 192, .int8),
+            (x + 96, 2, 96, .int8), (x, 2, 96, .int8),
+        ]
+        let weights = members.enumerated().map { weight(n: 24 + $0, k: $1.2, dtype: $1.3, seed: UInt64(70 + $0)) }
+        let outs = members.indices.map { i -> UnsafeMutableBufferPointer<Float> in
+            let o = UnsafeMutableBufferPointer<Float>.allocate(capacity: members[i].1 * weights[i].shape[0])
+            o.initialize(repeating: .nan)
+            return o
+        }
+        defer { outs.forEach { $0.deallocate() } }
+        let group = ProductGroup()
+        for (i, m) in members.enumerated() { group.add(m.0, rows: m.1, weight: weights[i], into: outs[i].baseAddress!, precision: .int8) }
+        XCTAssertEqual(group.quantizations, 5)
+        group.run()
+        XCTAssertEqual(group.quantizations, 0)
+        for (i, m) in members.enumerated() {
+            let alone = TestSupport.product(Array(UnsafeBufferPointer(start: m.0, count: m.1 * m.2)), outputs: outs[i].count) {
+                MatMul.multiply($0, rows: m.1, singleRows: m.1, weight: weights[i], into: $1, precision: .int8)
+            }
+            XCTAssertEqual(Array(outs[i]).map(\.bitPattern), alone.map(\.bitPattern), "member \(i)")
         }
     }
 
