@@ -122,8 +122,9 @@ void minimax_dequantize_q4(
 }
 
 // Whole rows dequantized exactly as above (the same expressions), each value rounded to bf16: the
-// bf16 kernels' weight operand (`BFloat16Rows`). Group by group, 32 elements per step, so the
-// compiler vectorizes each step; a row's partial last block goes through the functions above.
+// bf16 kernels' weight operand (`BFloat16Rows`). Group by group, 32 elements per step in sixteen-lane
+// vectors (the same fp32 operations as above, lane by lane); a row's partial last block goes
+// through the functions above.
 void minimax_dequantize_rows_bf16_q8(const int8_t *codes, const uint16_t *scales, long group, long k, long rows, uint16_t *out) {
     const long groups = (k + group - 1) / group;
     for (long r = 0; r < rows; r++) {
@@ -133,8 +134,14 @@ void minimax_dequantize_rows_bf16_q8(const int8_t *codes, const uint16_t *scales
         for (long g = 0; g < groups; g++) {
             const long end = (g + 1) * group < k ? (g + 1) * group : k;
             const float scale = bf16_scalar(scales[r * groups + g]);
-            for (; j + 32 <= end; j += 32)
-                for (int i = 0; i < 32; i++) o[j + i] = f32_to_bf16((float)row[j + i] * scale);
+            for (; j + 32 <= end; j += 32) {
+                typedef int8_t i8x16 __attribute__((vector_size(16)));
+                i8x16 c0, c1;
+                memcpy(&c0, row + j, 16);
+                memcpy(&c1, row + j + 16, 16);
+                store_bf16(o + j, __builtin_convertvector(c0, f32x16) * scale);
+                store_bf16(o + j + 16, __builtin_convertvector(c1, f32x16) * scale);
+            }
             if (j < end) break;
         }
         if (j < k) {
@@ -156,11 +163,11 @@ void minimax_dequantize_rows_bf16_q4(
             const long end = (g + 1) * group < k ? (g + 1) * group : k;
             const float scale = bf16_scalar(scales[r * groups + g]), min = bf16_scalar(mins[r * groups + g]);
             for (; j + 32 <= end; j += 32) {
-                const uint8_t *bytes = row + j / 2;
-                for (int b = 0; b < 16; b++) {
-                    o[j + b] = f32_to_bf16((float)(bytes[b] & 15) * scale + min);
-                    o[j + b + 16] = f32_to_bf16((float)(bytes[b] >> 4) * scale + min);
-                }
+                typedef uint8_t u8x16 __attribute__((vector_size(16)));
+                u8x16 bytes;
+                memcpy(&bytes, row + j / 2, 16);
+                store_bf16(o + j, __builtin_convertvector(bytes & 15, f32x16) * scale + min);
+                store_bf16(o + j + 16, __builtin_convertvector(bytes >> 4, f32x16) * scale + min);
             }
             if (j < end) break;
         }

@@ -44,6 +44,16 @@ static inline uint16_t f32_to_bf16(float x) {
     return (uint16_t)((bits & 0x7FFFFFFFu) > 0x7F800000u ? quiet_nan : rounded);
 }
 
+/// Sixteen values rounded to bf16 as f32_to_bf16 does each, stored at dst.
+static inline void store_bf16(uint16_t *dst, f32x16 v) {
+    u32x16 bits;
+    memcpy(&bits, &v, sizeof bits);
+    const u32x16 rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16, quiet_nan = (bits >> 16) | 0x40u;
+    const u32x16 nan = (u32x16)((bits & 0x7FFFFFFFu) > 0x7F800000u);  // all ones where NaN
+    const u16x16 h = __builtin_convertvector((rounded & ~nan) | (quiet_nan & nan), u16x16);
+    memcpy(dst, &h, sizeof h);
+}
+
 /// Sum of the 16 lanes by halving: 8 + 4 + 2 + 1 adds.
 static inline float reduce(f32x16 v) {
     typedef float f32x8 __attribute__((vector_size(32)));
