@@ -132,7 +132,8 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// `--precision int8` tiled products run on AMX tiles: only where `MINIMAX_AMX_INT8=1` asks.
     /// Under per-block (32) activation scales every block's dots leave the tiles through memory, and
     /// on an Intel Xeon with AMX (2026-11-28, 2 threads) the tiles ran whole-model int8 prefill at
-    /// 0.4–0.5× of `vpdpbusd`, so VNNI runs those rows by default.
+    /// 0.4–0.5× of `vpdpbusd`, so by default those rows run on the bf16 tiles with the weights
+    /// dequantized (`MatMul.tiledRowsRunOnBFloat16Kernels`).
     public var usesAMXInt8: Bool { canUseAMXInt8 && Self.amxInt8Requested }
 
     /// `MINIMAX_AMX_INT8=1`, read once.

@@ -35,7 +35,7 @@ if [ -f "$bundle/tests.tar.xz" ]; then
   step "kernel tests on this CPU"
   tar -C "$work" -xJf "$bundle/tests.tar.xz"
   LD_LIBRARY_PATH="$work/tests/lib" "$work/tests/MiniMaxSwiftPackageTests.xctest" \
-    KernelsTests.BFloat16DotMatMulTests,KernelsTests.AMXSelfCheckTests,KernelsTests.QuantizedActivationTests,KernelsTests.KernelTwinTests,MiniMaxTests.BatchInvarianceTests \
+    KernelsTests.BFloat16DotMatMulTests,KernelsTests.AMXSelfCheckTests,KernelsTests.AMXBFloat16MatMulTests,KernelsTests.QuantizedBFloat16Tests,KernelsTests.QuantizedActivationTests,KernelsTests.KernelTwinTests,MiniMaxTests.BatchInvarianceTests \
     2>&1 | grep -E "error|skipped:|Executed"
 fi
 
@@ -55,11 +55,15 @@ if "$python" -c "import torch, transformers" 2>/dev/null; then
   "$minimax" quantize --model "$model" --out "$model-int8-all" --type int8 --scope all
   step "prefill: transformers bf16, $threads threads"
   "$python" scripts/bench/hf_bench.py --model "$model" --dtype bfloat16 --threads "$threads" --prompt-tokens 512,4096 --decode-tokens 8 | grep "prefill"
-  for precision in bf16 int8; do
-    dir="$model"; [ "$precision" = int8 ] && dir="$model-int8-all"
-    step "prefill: ours --precision $precision, $threads threads"
-    "$minimax" bench --model "$dir" --threads "$threads" --precision "$precision" --prompt-tokens 512,4096 --decode-tokens 8 --skip-bandwidth \
-      | grep -E "kernel path|--precision bf16 tiled|int8-activation|^prefill"
+  # int8-all under --precision int8: prompt rows on the bf16 tiles (dequantized weights, the
+  # default), then on the int8-activation kernels (MINIMAX_QUANTIZED_TILED_BF16=0).
+  for run in bf16 int8 int8-integer; do
+    precision=${run%-integer}; dir="$model"; [ "$precision" = int8 ] && dir="$model-int8-all"
+    tiled=1; [ "$run" = int8-integer ] && tiled=0
+    step "prefill: ours --precision $precision (MINIMAX_QUANTIZED_TILED_BF16=$tiled), $threads threads"
+    MINIMAX_QUANTIZED_TILED_BF16=$tiled "$minimax" bench --model "$dir" --threads "$threads" --precision "$precision" \
+      --prompt-tokens 512,4096 --decode-tokens 8 --skip-bandwidth \
+      | grep -E "kernel path|--precision bf16 tiled|int8/q4 tiled rows|int8-activation|^prefill"
   done
 else
   step "no torch + transformers in $python: prefill comparison skipped"
