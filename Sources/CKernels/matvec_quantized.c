@@ -122,33 +122,41 @@ void minimax_dequantize_q4(
 }
 
 // Whole rows dequantized exactly as above (the same expressions), each value rounded to bf16: the
-// bf16 kernels' weight operand (`BFloat16Rows`). Group by group, 32 elements per step in sixteen-lane
-// vectors (the same fp32 operations as above, lane by lane); a row's partial last block goes
-// through the functions above.
+// bf16 kernels' weight operand (`BFloat16Rows`). Group by group (GROUPED_STEPS), 32 elements per
+// step in sixteen-lane vectors (the same fp32 operations as above, lane by lane); a row's partial
+// last block goes through the functions above.
+typedef int8_t i8x16 __attribute__((vector_size(16)));
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+
+/// Elements i… (the row's tail after the vector steps) of a row whose fp32 values DEQUANTIZE(first,
+/// count, values) writes, rounded to bf16 into o.
+#define BF16_TAIL(DEQUANTIZE)                                                                      \
+    if (i < k) {                                                                                   \
+        float values[32];                                                                          \
+        DEQUANTIZE(i, k - i, values);                                                              \
+        for (long e = 0; e < k - i; e++) o[i + e] = f32_to_bf16(values[e]);                        \
+    }
+
 void minimax_dequantize_rows_bf16_q8(const int8_t *codes, const uint16_t *scales, long group, long k, long rows, uint16_t *out) {
     const long groups = (k + group - 1) / group;
     for (long r = 0; r < rows; r++) {
         const int8_t *row = codes + r * k;
+        const uint16_t *row_scales = scales + r * groups;
         uint16_t *o = out + r * k;
-        long j = 0;
-        for (long g = 0; g < groups; g++) {
-            const long end = (g + 1) * group < k ? (g + 1) * group : k;
-            const float scale = bf16_scalar(scales[r * groups + g]);
-            for (; j + 32 <= end; j += 32) {
-                typedef int8_t i8x16 __attribute__((vector_size(16)));
-                i8x16 c0, c1;
-                memcpy(&c0, row + j, 16);
-                memcpy(&c1, row + j + 16, 16);
-                store_bf16(o + j, __builtin_convertvector(c0, f32x16) * scale);
-                store_bf16(o + j + 16, __builtin_convertvector(c1, f32x16) * scale);
-            }
-            if (j < end) break;
-        }
-        if (j < k) {
-            float values[32];
-            minimax_dequantize_q8(row, scales + r * groups, group, j, k - j, values);
-            for (long i = 0; i < k - j; i++) o[j + i] = f32_to_bf16(values[i]);
-        }
+        float scale;
+#define GROUP(g) scale = bf16_scalar(row_scales[g]);
+#define STEP_BODY                                                                                  \
+        i8x16 c0, c1;                                                                              \
+        memcpy(&c0, row + i, 16);                                                                  \
+        memcpy(&c1, row + i + 16, 16);                                                             \
+        store_bf16(o + i, __builtin_convertvector(c0, f32x16) * scale);                            \
+        store_bf16(o + i + 16, __builtin_convertvector(c1, f32x16) * scale);
+        GROUPED_STEPS(32, GROUP, STEP_BODY)
+#define DEQUANTIZE(first, count, values) minimax_dequantize_q8(row, row_scales, group, first, count, values)
+        BF16_TAIL(DEQUANTIZE)
+#undef DEQUANTIZE
+#undef STEP_BODY
+#undef GROUP
     }
 }
 
@@ -157,24 +165,20 @@ void minimax_dequantize_rows_bf16_q4(
     const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
     for (long r = 0; r < rows; r++) {
         const uint8_t *row = codes + r * row_bytes;
+        const uint16_t *row_scales = scales + r * groups, *row_mins = mins + r * groups;
         uint16_t *o = out + r * k;
-        long j = 0;
-        for (long g = 0; g < groups; g++) {
-            const long end = (g + 1) * group < k ? (g + 1) * group : k;
-            const float scale = bf16_scalar(scales[r * groups + g]), min = bf16_scalar(mins[r * groups + g]);
-            for (; j + 32 <= end; j += 32) {
-                typedef uint8_t u8x16 __attribute__((vector_size(16)));
-                u8x16 bytes;
-                memcpy(&bytes, row + j / 2, 16);
-                store_bf16(o + j, __builtin_convertvector(bytes & 15, f32x16) * scale + min);
-                store_bf16(o + j + 16, __builtin_convertvector(bytes >> 4, f32x16) * scale + min);
-            }
-            if (j < end) break;
-        }
-        if (j < k) {
-            float values[32];
-            minimax_dequantize_q4(row, scales + r * groups, mins + r * groups, group, k, j, k - j, values);
-            for (long i = 0; i < k - j; i++) o[j + i] = f32_to_bf16(values[i]);
-        }
+        float scale, min;
+#define GROUP(g) scale = bf16_scalar(row_scales[g]), min = bf16_scalar(row_mins[g]);
+#define STEP_BODY                                                                                  \
+        u8x16 bytes;                                                                               \
+        memcpy(&bytes, row + i / 2, 16);                                                           \
+        store_bf16(o + i, __builtin_convertvector(bytes & 15, f32x16) * scale + min);              \
+        store_bf16(o + i + 16, __builtin_convertvector(bytes >> 4, f32x16) * scale + min);
+        GROUPED_STEPS(32, GROUP, STEP_BODY)
+#define DEQUANTIZE(first, count, values) minimax_dequantize_q4(row, row_scales, row_mins, group, k, first, count, values)
+        BF16_TAIL(DEQUANTIZE)
+#undef DEQUANTIZE
+#undef STEP_BODY
+#undef GROUP
     }
 }
