@@ -13,6 +13,12 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeRawPointer
     /// Read into anonymous memory (transparent huge pages) rather than mapped.
     private var isCopy = false
+    /// With `init(path:placing:)`: where each placed byte range of the file lies in memory.
+    public private(set) var placed: [UnsafeRawPointer] = []
+
+    /// The alignment of every placed range: a cache line, so that no 64-byte row a kernel loads
+    /// (an AMX tile row, a vector) straddles two lines.
+    public static let placementAlignment = 64
 
     /// How a file's bytes get into memory.
     public enum LoadMode: String, Sendable {
@@ -53,9 +59,48 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawPointer(mapped)
     }
 
-    /// Reads the whole file into 2 MiB-aligned anonymous memory advised to use huge pages: fewer
-    /// TLB misses when decode streams every weight once per token.
-    private static func readIntoHugePages(fd: Int32, size: Int, path: String) throws -> UnsafeRawPointer {
+    /// The byte ranges `ranges` of the file (a safetensors file's tensors: the header is not read)
+    /// in anonymous memory advised to use 2 MiB pages, each starting `placementAlignment`-aligned,
+    /// in order: `placed[i]` holds range i's bytes. Ranges may overlap or be empty; `nil` when
+    /// they would take more than the file's size plus the alignment padding (overlapping ranges
+    /// of a malformed file: the caller reads the file whole instead).
+    public init?(path: String, placing ranges: [Range<Int>]) throws {
+        let alignment = Self.placementAlignment
+        var offsets: [Int] = [], total = 0
+        offsets.reserveCapacity(ranges.count)
+        for range in ranges {
+            total = (total + alignment - 1) / alignment * alignment
+            offsets.append(total)
+            total += range.count
+        }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw SafeTensorsError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SafeTensorsError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard total <= Int(info.st_size) + alignment * ranges.count,
+              ranges.allSatisfy({ $0.lowerBound >= 0 && $0.upperBound <= Int(info.st_size) }) else { return nil }
+        self.path = path
+        size = max(total, 1)
+        let memory = try Self.allocateHugePages(size, path: path)
+        for (range, offset) in zip(ranges, offsets) {
+            var done = 0
+            while done < range.count {
+                let n = pread(fd, memory + offset + done, min(range.count - done, 1 << 30), off_t(range.lowerBound + done))
+                guard n > 0 else {
+                    free(memory)
+                    throw SafeTensorsError.cannotOpen(path: path, reason: "read failed at byte \(range.lowerBound + done)")
+                }
+                done += n
+            }
+        }
+        bytes = UnsafeRawPointer(memory)
+        isCopy = true
+        placed = offsets.map { UnsafeRawPointer(memory + $0) }
+    }
+
+    /// `size` bytes of 2 MiB-aligned anonymous memory advised to use huge pages.
+    private static func allocateHugePages(_ size: Int, path: String) throws -> UnsafeMutableRawPointer {
         let huge = 2 << 20
         let capacity = (size + huge - 1) / huge * huge
         var memory: UnsafeMutableRawPointer?
@@ -63,6 +108,13 @@ public final class MappedFile: @unchecked Sendable {
             throw SafeTensorsError.cannotOpen(path: path, reason: "cannot allocate \(size) bytes")
         }
         _ = madvise(memory, capacity, 14 /* MADV_HUGEPAGE */)
+        return memory
+    }
+
+    /// Reads the whole file into 2 MiB-aligned anonymous memory advised to use huge pages: fewer
+    /// TLB misses when decode streams every weight once per token.
+    private static func readIntoHugePages(fd: Int32, size: Int, path: String) throws -> UnsafeRawPointer {
+        let memory = try allocateHugePages(size, path: path)
         var done = 0
         while done < size {
             let n = pread(fd, memory + done, min(size - done, 1 << 30), off_t(done))

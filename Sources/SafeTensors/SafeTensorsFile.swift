@@ -13,14 +13,19 @@ public struct SafeTensorsEntry: Sendable, Equatable {
     public let byteRange: Range<Int>
 }
 
-/// A memory-mapped `.safetensors` file: an 8-byte little-endian header length, a JSON header
-/// naming every tensor's dtype, shape and data offsets, then the raw data. Every offset and size
-/// is checked against the file before any byte is read.
+/// A `.safetensors` file: an 8-byte little-endian header length, a JSON header naming every
+/// tensor's dtype, shape and data offsets, then the raw data. Every offset and size is checked
+/// against the file before any byte is read. Memory-mapped (`.map`), or read into memory
+/// (`.memory`) with each tensor placed 64-byte aligned — the file's own offsets follow a header
+/// of any length and tensors of any size, so in place most rows would straddle cache lines.
 public final class SafeTensorsFile: @unchecked Sendable {
     public let url: URL
     public let entries: [String: SafeTensorsEntry]
     public let metadata: [String: String]
     private let mapping: MappedFile
+    /// Where each tensor's bytes are: in the mapping at its file offset, or (read into memory)
+    /// placed 64-byte aligned.
+    private let addresses: [String: UnsafeRawPointer]
 
     /// Bytes per element of every dtype the safetensors format defines.
     static let knownDTypeSizes: [String: Int] = [
@@ -31,7 +36,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public init(url: URL, mode: MappedFile.LoadMode = .map) throws {
         self.url = url
         let path = url.path
-        mapping = try MappedFile(path: path, mode: mode)
+        // The header is parsed from a mapping; read into memory, the tensors are placed aligned.
+        let mapping = try MappedFile(path: path, mode: .map)
         guard mapping.size >= 8 else {
             throw SafeTensorsError.truncated(path: path, reason: "\(mapping.size) bytes, shorter than the 8-byte header length")
         }
@@ -65,6 +71,16 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         self.entries = entries
         self.metadata = metadata
+        let names = entries.keys.sorted { entries[$0]!.byteRange.lowerBound < entries[$1]!.byteRange.lowerBound }
+        if mode == .memory, let copy = try MappedFile(path: path, placing: names.map { entries[$0]!.byteRange }) {
+            self.mapping = copy
+            addresses = Dictionary(uniqueKeysWithValues: zip(names, copy.placed))
+        } else {
+            // Mapped (or, read into memory, a malformed file's overlapping tensors): in place.
+            let whole = mode == .memory ? try MappedFile(path: path, mode: .memory) : mapping
+            self.mapping = whole
+            addresses = Dictionary(uniqueKeysWithValues: names.map { ($0, whole.bytes + entries[$0]!.byteRange.lowerBound) })
+        }
     }
 
     private static func parseEntry(name: String, value: Any, path: String, dataStart: Int, dataSize: Int) throws -> SafeTensorsEntry {
@@ -114,7 +130,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return result
     }
 
-    /// A view of tensor `name` pointing into the mapping (no copy).
+    /// A view of tensor `name` pointing into the mapping or the in-memory copy.
     public func tensor(_ name: String) throws -> TensorView {
         guard let entry = entries[name] else {
             throw SafeTensorsError.tensorNotFound(name: name, directory: url.path)
@@ -122,7 +138,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard let dtype = entry.dtype else {
             throw SafeTensorsError.unsupportedDType(path: url.path, tensor: name, dtype: entry.dtypeName)
         }
-        return TensorView(dtype: dtype, shape: entry.shape, base: mapping.bytes + entry.byteRange.lowerBound, owner: mapping)
+        return TensorView(dtype: dtype, shape: entry.shape, base: addresses[name]!, owner: mapping)
     }
 
     /// Tensor `name`'s header entry and the address of its bytes, whatever its dtype (quantized
@@ -131,6 +147,6 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard let entry = entries[name] else {
             throw SafeTensorsError.tensorNotFound(name: name, directory: url.path)
         }
-        return (entry, mapping.bytes + entry.byteRange.lowerBound, mapping)
+        return (entry, addresses[name]!, mapping)
     }
 }

@@ -142,6 +142,47 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    /// Read into memory, every tensor starts on a cache line whatever the header length and the
+    /// sizes before it; mapped, they sit at the file's offsets. Both give the same values.
+    func testInMemoryTensorsArePlacedOnCacheLines() throws {
+        let shapes = [[3], [5, 7], [1], [64, 33], [2, 2, 3]]
+        let tensors = shapes.enumerated().map { i, shape in
+            (["odd", "w", "one", "big", "cube"][i],
+             TensorView.owned(TestSupport.randomValues(shape.reduce(1, *), seed: UInt64(i)), shape: shape, dtype: i % 2 == 0 ? .bfloat16 : .float32))
+        }
+        try SafeTensorsWriter.write(tensors, to: directory.appendingPathComponent("model.safetensors"))
+        let mapped = try Checkpoint(directory: directory, mode: .map)
+        let inMemory = try Checkpoint(directory: directory, mode: .memory)
+        var misalignedWhenMapped = 0
+        for (name, _) in tensors {
+            let a = try mapped.tensor(name), b = try inMemory.tensor(name)
+            XCTAssertEqual(a.toFloatArray(), b.toFloatArray(), name)
+            XCTAssertEqual(Int(bitPattern: b.base) % MappedFile.placementAlignment, 0, "\(name) in memory")
+            XCTAssertEqual(Int(bitPattern: try inMemory.bytes(name).base) % 64, 0, "\(name) bytes in memory")
+            if Int(bitPattern: a.base) % 64 != 0 { misalignedWhenMapped += 1 }
+        }
+        XCTAssertGreaterThan(misalignedWhenMapped, 0, "the file's own layout leaves tensors off cache lines")
+    }
+
+    /// A header whose tensors overlap (each naming the whole data section) is read whole, in place:
+    /// the same values, and no allocation larger than the file.
+    func testOverlappingTensorsAreReadInPlace() throws {
+        let values: [Float] = (0..<64).map(Float.init)
+        var header = "{"
+        for i in 0..<50 { header += "\"t\(i)\":{\"dtype\":\"F32\",\"shape\":[64],\"data_offsets\":[0,256]}," }
+        header.removeLast()
+        header += "}"
+        var data = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: header.utf8)
+        values.withUnsafeBytes { data.append(contentsOf: $0) }
+        try data.write(to: directory.appendingPathComponent("model.safetensors"))
+        let inMemory = try Checkpoint(directory: directory, mode: .memory)
+        XCTAssertEqual(try inMemory.tensor("t7").toFloatArray(), values)
+        XCTAssertEqual(try inMemory.tensor("t49").toFloatArray(), values)
+        XCTAssertEqual(try inMemory.tensor("t7").base, try inMemory.tensor("t49").base, "one copy of the data, in place")
+    }
+
     func testIndexThatEscapesTheDirectoryIsRejected() throws {
         try Data(#"{"weight_map":{"a":"../../etc/passwd"}}"#.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
         XCTAssertThrowsError(try Checkpoint(directory: directory)) { error in
