@@ -65,7 +65,15 @@ public final class QuantizedActivations: @unchecked Sendable {
         reserve(rows: rows, k: k)
         (self.rows, self.k, self.layout) = (rows, k, layout)
         guard rows > 0 else { return }
-        minimax_quantize_activations_q8(x, rows, stride ?? k, k, layout.code, base.assumingMemoryBound(to: UInt8.self))
+        // Rows are independent: a prompt's are split across threads (~16k values a task), a decode
+        // step's few stay on the calling thread.
+        let xStride = stride ?? k, rowBytes = Self.rowBytes(k: k), code = layout.code
+        let xAddress = UnsafeRawPointer(x), dst = base
+        Parallel.forEachRowRange(rows, width: k) { range in
+            minimax_quantize_activations_q8(
+                xAddress.assumingMemoryBound(to: Float.self) + range.lowerBound * xStride, range.count, xStride, k, code,
+                (dst + range.lowerBound * rowBytes).assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// The quantized rows (`rows` of `rowBytes(k:)` bytes, 64-byte aligned).

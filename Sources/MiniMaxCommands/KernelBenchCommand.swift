@@ -71,6 +71,7 @@ struct KernelBenchCommand: ParsableCommand {
                     if amxParts { benchAMXParts(x, w, peak: amxPeaks.bf16) }
                 }
                 if dtype.isQuantized {
+                    benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16)
                     benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)")
                     benchAMXInt8(x, w, peak: amxPeaks.int8)
                 }
@@ -150,12 +151,13 @@ struct KernelBenchCommand: ParsableCommand {
         }
     }
 
-    /// The opt-in product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or
-    /// `vdpbf16ps`) on the same shape; with AMX, also as a share of the tiles' peak.
+    /// The product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or
+    /// `vdpbf16ps`; int8/q4 weights dequantized to bf16 a block at a time, as prompt rows run under
+    /// `--precision bf16` and `int8`) on the same shape; with AMX, also as a share of the tiles' peak.
     func benchBFloat16Dot(_ x: Matrix, _ w: TensorView, amxPeak: Double?) {
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
-        let kernel = AMXBFloat16MatMul.isAvailable ? "tdpbf16ps amx" : "vdpbf16ps"
-        let label = String(format: "bfloat16 (bf16 activations, %@) matmul T=%d K=%d N=%d", kernel, t, k, n)
+        let kernel = (AMXBFloat16MatMul.isAvailable ? "tdpbf16ps amx" : "vdpbf16ps") + (w.dtype.isQuantized ? ", weights dequantized" : "")
+        let label = String(format: "%@ (bf16 activations, %@) matmul T=%d K=%d N=%d", w.dtype.rawValue, kernel, t, k, n)
         guard BFloat16DotMatMul.isAvailable || AMXBFloat16MatMul.isAvailable else {
             print("\(label): skipped, this CPU has no AVX512_BF16")
             return

@@ -1,6 +1,6 @@
 import CKernels
 import Foundation
-import Kernels
+@testable import Kernels
 import Tensors
 import TestSupport
 import XCTest
@@ -153,6 +153,29 @@ final class QuantizedActivationTests: XCTestCase {
                     }
                     XCTAssertEqual(split.map(\.bitPattern), all.map(\.bitPattern), "\(path) \(dtype) k \(k) split rows")
                 }
+            }
+        }
+    }
+
+    /// A prompt's rows are quantized on several threads (at k = 1024, 16 rows a task): the bytes are
+    /// those of each row quantized alone, whatever the thread count.
+    func testManyRowsQuantizeAsEachRowAlone() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let (rows, k) = (70, 1024), rowBytes = QuantizedActivations.rowBytes(k: k)
+        let x = TestSupport.randomValues(rows * k, seed: 12)
+        for layout in [QuantizedActivations.Layout.int8Weights, .int4Weights] {
+            var alone: [UInt8] = []
+            for t in 0..<rows {
+                let one = QuantizedActivations()
+                x.withUnsafeBufferPointer { one.quantize($0.baseAddress! + t * k, rows: 1, k: k, layout: layout) }
+                alone += Array(UnsafeRawBufferPointer(start: one.base, count: rowBytes))
+            }
+            for threads in [1, 2, 3] {
+                Parallel.threadCount = threads
+                let all = QuantizedActivations()
+                x.withUnsafeBufferPointer { all.quantize($0.baseAddress!, rows: rows, k: k, layout: layout) }
+                XCTAssertEqual(Array(UnsafeRawBufferPointer(start: all.base, count: rows * rowBytes)), alone, "\(layout) \(threads) threads")
             }
         }
     }
