@@ -24,15 +24,34 @@ public enum BFloat16DotMatMul {
     /// kernel path (`KernelPath.selected`) of `bf16` or above.
     public static var isAvailable: Bool { KernelPath.selected.usesBFloat16Dot }
 
-    /// Whether `MatMul` sends the tiled rows of products with int8/q4 weights here under `--precision
-    /// bf16` and `int8` (their weights dequantized to bf16 a block at a time, `BFloat16Rows`): where
-    /// the CPU has AMX bf16 tiles or `vdpbf16ps`, unless `MINIMAX_QUANTIZED_TILED_BF16=0`. Without
-    /// them the portable twin would be slower than the fp32 tiled kernel and the integer kernels.
+    /// Whether `MatMul` sends the tiled rows of products with int8/q4 weights here (their weights
+    /// dequantized to bf16 a block at a time, `BFloat16Rows`) under `--precision bf16`: where the
+    /// CPU has `vdpbf16ps` or AMX bf16 tiles (the portable twin would be slower than the fp32
+    /// tiled kernel), unless `MINIMAX_QUANTIZED_TILED_BF16=0`.
     public static var takesQuantizedTiledRows: Bool {
-        quantizedTiledRowsAllowed && (isAvailable || AMXBFloat16MatMul.isAvailable)
+        quantizedTiledRows != .never && (isAvailable || AMXBFloat16MatMul.isAvailable)
     }
 
-    static let quantizedTiledRowsAllowed = ProcessInfo.processInfo.environment["MINIMAX_QUANTIZED_TILED_BF16"] != "0"
+    /// The same under `--precision int8`, whose integer kernels are the alternative: only where the
+    /// CPU has AMX bf16 tiles (there the tiles ran bf16 prefill at 3.1–3.3× `vdpbf16ps`, whose
+    /// rate VNNI's int8 product about matches); on AMD Zen 4 (`vdpbf16ps`, no AMX) the integer
+    /// kernels were as fast or faster (bench-small int8-all 1.03–1.08×, q4-all within noise).
+    /// `MINIMAX_QUANTIZED_TILED_BF16=1` sends them here wherever `takesQuantizedTiledRows`.
+    public static var takesQuantizedTiledRowsUnderInt8: Bool {
+        takesQuantizedTiledRows && (quantizedTiledRows == .always || AMXBFloat16MatMul.isAvailable)
+    }
+
+    /// `MINIMAX_QUANTIZED_TILED_BF16`: 0 never, 1 always (where a bf16 kernel exists), else by CPU.
+    enum QuantizedTiledRows { case never, always, byCPU }
+
+    /// (A variable so that tests can run every route on any CPU.)
+    nonisolated(unsafe) static var quantizedTiledRows: QuantizedTiledRows = {
+        switch ProcessInfo.processInfo.environment["MINIMAX_QUANTIZED_TILED_BF16"] {
+        case "0": .never
+        case "1": .always
+        default: .byCPU
+        }
+    }()
 
     /// out[T, N] = bf16(x)[T, K] · Wᵀ for bf16 `weight: [N, K]`. `parallel: false` keeps the work on
     /// the calling thread.

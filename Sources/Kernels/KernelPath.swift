@@ -145,11 +145,12 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
     /// Where tiled rows of int8/q4 products run under `--precision bf16` and `int8` (`MatMul`).
     var quantizedTiledKernel: String {
         let bf16Kernel = usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : nil
-        guard let bf16Kernel, BFloat16DotMatMul.quantizedTiledRowsAllowed else {
-            return "fp32 tiled / the int8-activation kernels\(bf16Kernel == nil ? " (no bf16 kernel here)" : " (MINIMAX_QUANTIZED_TILED_BF16=0)")"
-        }
-        let int8 = usesAMXInt8 ? "; under int8 tdpbssd (amx_int8 tiles, MINIMAX_AMX_INT8=1)" : ""
-        return "\(bf16Kernel), weights dequantized to bf16 a block at a time\(int8) (MINIMAX_QUANTIZED_TILED_BF16=0 turns it off)"
+        let allowed = BFloat16DotMatMul.quantizedTiledRows != .never
+        let underBF16 = bf16Kernel.map { allowed ? "\($0), weights dequantized to bf16 a block at a time" : "fp32 tiled (MINIMAX_QUANTIZED_TILED_BF16=0)" }
+            ?? "fp32 tiled (no bf16 kernel here)"
+        let int8OnBF16 = bf16Kernel != nil && allowed && (usesAMXBFloat16 || BFloat16DotMatMul.quantizedTiledRows == .always)
+        let underInt8 = usesAMXInt8 ? "tdpbssd (amx_int8 tiles, MINIMAX_AMX_INT8=1)" : int8OnBF16 ? "as under bf16" : "the int8-activation kernels"
+        return "bf16: \(underBF16); int8: \(underInt8) (MINIMAX_QUANTIZED_TILED_BF16=0|1 sets it)"
     }
 
     /// Lines naming the features and, per product, the kernel that runs on this path.
@@ -159,7 +160,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
             "kernel path: \(self) (available: \(Self.available().map(\.description).joined(separator: ", ")); MINIMAX_KERNEL forces one)",
             "  fp32/bf16 matrix-vector, fp32 tiled: portable (C vector extensions / Swift SIMD)",
             "  int8/q4 matrix-vector: \(usesAVX512QuantizedKernels ? "avx512" : "portable C"); int8/q4 tiled (--precision exact): dequantized into the fp32 tiled kernel",
-            "  int8/q4 tiled rows under --precision bf16 / int8: \(quantizedTiledKernel)",
+            "  int8/q4 tiled rows under --precision \(quantizedTiledKernel)",
             "  --precision bf16 tiled: \(usesAMXBFloat16 ? "tdpbf16ps (amx_bf16 tiles, layout \(AMXBFloat16MatMul.Layout.selected.rawValue); MINIMAX_AMX_BF16_LAYOUT sets it)" : usesBFloat16Dot ? "vdpbf16ps (avx512_bf16)" : "portable (bf16-rounded activations, fp32 tiled)")",
             "  int8-activation × int8/q4 products: \(int8ActivationKernel.instructions); decode prefetches weight rows \(QuantizedMatVec.decodePrefetchRows > 0 ? "\(QuantizedMatVec.decodePrefetchRows) ahead" : "not at all") (MINIMAX_Q8ACT_PREFETCH_ROWS sets it)\(usesAMXInt8 ? "; tiled rows: tdpbssd (amx_int8 tiles)" : canUseAMXInt8 ? "; amx_int8 tiles unused (slower here; MINIMAX_AMX_INT8=1 uses them)" : "")",
         ]

@@ -11,9 +11,10 @@ import Tensors
 /// and tiled rows run on the `vdpbf16ps` kernel. Quantized weights (int8 / int4 codes) are
 /// dequantized in registers row-wise (`QuantizedMatVec`) and into the fp32 panels when tiled; under
 /// `precision: .int8` they meet int8-quantized activations instead, on the integer kernel
-/// (`QuantizedActivationProduct`). Where the CPU has bf16 kernels (AMX tiles, `vdpbf16ps`), tiled
-/// rows of quantized weights under `.bfloat16` and `.int8` run on them instead, the weights
-/// dequantized to bf16 a block at a time (`BFloat16Rows`) — faster there than both.
+/// (`QuantizedActivationProduct`). Tiled rows of quantized weights run on the bf16 kernels instead,
+/// the weights dequantized to bf16 a block at a time (`BFloat16Rows`), under `.bfloat16` where the
+/// CPU has them (AMX tiles, `vdpbf16ps`) and under `.int8` where it has AMX tiles (faster there;
+/// `tiledRowsRunOnBFloat16Kernels`).
 public enum MatMul {
     /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
@@ -86,13 +87,17 @@ public enum MatMul {
 
     /// Whether the tiled rows of a product with `dtype` weights under `precision` run on the bf16
     /// kernels (`BFloat16DotMatMul`: AMX tiles, `vdpbf16ps`, or their portable twin): bf16 weights
-    /// whenever the precision rounds activations; int8/q4 weights under `bf16` and `int8` where
-    /// `BFloat16DotMatMul.takesQuantizedTiledRows` (and, under `int8`, the AMX int8 tiles were not
-    /// asked for).
+    /// whenever the precision rounds activations; int8/q4 weights under `bf16` where
+    /// `BFloat16DotMatMul.takesQuantizedTiledRows`, under `int8` where
+    /// `takesQuantizedTiledRowsUnderInt8` (and the AMX int8 tiles were not asked for).
     static func tiledRowsRunOnBFloat16Kernels(_ dtype: DType, precision: MatMulPrecision) -> Bool {
         if dtype == .bfloat16 { return precision.roundsBFloat16Activations }
-        guard dtype.isQuantized, precision != .exact, BFloat16DotMatMul.takesQuantizedTiledRows else { return false }
-        return !(precision == .int8 && AMXQuantizedProduct.isChosen)
+        guard dtype.isQuantized else { return false }
+        switch precision {
+        case .exact: return false
+        case .bfloat16: return BFloat16DotMatMul.takesQuantizedTiledRows
+        case .int8: return BFloat16DotMatMul.takesQuantizedTiledRowsUnderInt8 && !AMXQuantizedProduct.isChosen
+        }
     }
 
     /// Several products of the same x, each exactly as `multiply(_:rows:singleRows:…)` gives it, with

@@ -17,9 +17,9 @@ public enum MatMulPrecision: String, Sendable, CaseIterable {
     /// For models with int8 / q4 weights (`minimax quantize`): activations quantized to int8 per
     /// block of 32 (a scale max|x|/127 each) and multiplied with exact integer dot products
     /// (`vpdpbusd` on AVX512-VNNI, a portable twin elsewhere), llama.cpp's Q8 activation scheme —
-    /// every single (decode) row, and tiled (prompt) rows on CPUs without bf16 kernels; where the CPU
-    /// has AMX bf16 tiles or `vdpbf16ps`, tiled rows run as under `bfloat16` instead (faster there:
-    /// `MatMul.tiledRowsRunOnBFloat16Kernels`; `MINIMAX_QUANTIZED_TILED_BF16=0` keeps them integer).
+    /// every row except tiled (prompt) rows on CPUs with AMX bf16 tiles, which run as under
+    /// `bfloat16` (faster there: `MatMul.tiledRowsRunOnBFloat16Kernels`;
+    /// `MINIMAX_QUANTIZED_TILED_BF16=0|1` sets it).
     /// Products with bf16 weights as under `bfloat16`. Under `exact` quantized weights meet fp32
     /// activations, dequantized in registers.
     case int8

@@ -79,6 +79,11 @@ final class QuantizedBFloat16Tests: XCTestCase {
     func testMatMulSendsOnlyTiledQuantizedRowsToTheBFloat16Kernels() {
         let (t, single, k, n) = (12, 3, 1024, 40)
         let x = TestSupport.randomValues(t * k, seed: 11)
+        let saved = BFloat16DotMatMul.quantizedTiledRows
+        defer { BFloat16DotMatMul.quantizedTiledRows = saved }
+        // Every route this CPU can take: by CPU, always (int8 on the bf16 kernels too), never.
+        for route in [BFloat16DotMatMul.QuantizedTiledRows.byCPU, .always, .never] {
+        BFloat16DotMatMul.quantizedTiledRows = route
         for dtype in [DType.int8, .int4] {
             let w = weight(dtype, n: n, k: k, group: dtype == .int8 ? nil : 32), rounded = BFloat16Rows.dequantized(w)
             for precision in [MatMulPrecision.int8, .bfloat16, .exact] {
@@ -93,8 +98,9 @@ final class QuantizedBFloat16Tests: XCTestCase {
                     }
                 }
                 let tiledX = Array(x[(single * k)...])
-                let onBFloat16 = precision != .exact && BFloat16DotMatMul.takesQuantizedTiledRows
-                    && !(precision == .int8 && AMXQuantizedProduct.isChosen)
+                let onBFloat16 = precision == .bfloat16 ? BFloat16DotMatMul.takesQuantizedTiledRows
+                    : precision == .int8 ? BFloat16DotMatMul.takesQuantizedTiledRowsUnderInt8 && !AMXQuantizedProduct.isChosen
+                    : false
                 XCTAssertEqual(MatMul.tiledRowsRunOnBFloat16Kernels(dtype, precision: precision), onBFloat16)
                 let tiled = TestSupport.product(tiledX, outputs: (t - single) * n) {
                     if onBFloat16 {
@@ -106,16 +112,28 @@ final class QuantizedBFloat16Tests: XCTestCase {
                     }
                 }
                 XCTAssertEqual(Array(got[..<(single * n)]), singles, "\(dtype) \(precision): single rows")
-                XCTAssertEqual(Array(got[(single * n)...]), tiled, "\(dtype) \(precision): tiled rows (bf16 kernels: \(onBFloat16))")
+                XCTAssertEqual(Array(got[(single * n)...]), tiled, "\(dtype) \(precision) \(route): tiled rows (bf16 kernels: \(onBFloat16))")
+                if route == .always && precision != .exact && (BFloat16DotMatMul.isAvailable || AMXBFloat16MatMul.isAvailable) {
+                    XCTAssertTrue(onBFloat16 || AMXQuantizedProduct.isChosen, "\(dtype) \(precision): always means the bf16 kernels")
+                }
+                if route == .never { XCTAssertFalse(onBFloat16, "\(dtype) \(precision): never") }
             }
+        }
         }
     }
 
-    /// What `minimax bench` prints names the kernel `MatMul` sends quantized tiled rows to.
+    /// What `minimax bench` prints names the kernel `MatMul` sends quantized tiled rows to, and
+    /// the rule is the one measured: under bf16 the bf16 kernels wherever they exist; under int8
+    /// only with AMX tiles (on a CPU with `vdpbf16ps` alone the integer kernels were as fast).
     func testKernelReportNamesTheQuantizedTiledRowsKernel() {
         let path = KernelPath.selected, line = path.quantizedTiledKernel
-        XCTAssertTrue(path.kernelReport.contains("  int8/q4 tiled rows under --precision bf16 / int8: \(line)"))
-        let expected = !BFloat16DotMatMul.takesQuantizedTiledRows ? "fp32 tiled" : path.usesAMXBFloat16 ? "tdpbf16ps" : "vdpbf16ps"
-        XCTAssertTrue(line.hasPrefix(expected), line)
+        XCTAssertTrue(path.kernelReport.contains("  int8/q4 tiled rows under --precision \(line)"))
+        let bf16 = !BFloat16DotMatMul.takesQuantizedTiledRows ? "fp32 tiled" : path.usesAMXBFloat16 ? "tdpbf16ps" : "vdpbf16ps"
+        XCTAssertTrue(line.hasPrefix("bf16: \(bf16)"), line)
+        XCTAssertTrue(line.contains(BFloat16DotMatMul.takesQuantizedTiledRowsUnderInt8 ? "int8: as under bf16" : "int8: the int8-activation kernels")
+                      || path.usesAMXInt8, line)
+        if BFloat16DotMatMul.quantizedTiledRows == .byCPU {
+            XCTAssertEqual(BFloat16DotMatMul.takesQuantizedTiledRowsUnderInt8, AMXBFloat16MatMul.isAvailable)
+        }
     }
 }
