@@ -65,14 +65,11 @@ public final class QuantizedActivations: @unchecked Sendable {
         reserve(rows: rows, k: k)
         (self.rows, self.k, self.layout) = (rows, k, layout)
         guard rows > 0 else { return }
-        // Rows are independent: a prompt's are split across threads (~16k values a task), a decode
-        // step's few stay on the calling thread.
-        let xStride = stride ?? k, rowBytes = Self.rowBytes(k: k), code = layout.code
-        let xAddress = UnsafeRawPointer(x), dst = base
-        Parallel.forEachRowRange(rows, width: k) { range in
-            minimax_quantize_activations_q8(
-                xAddress.assumingMemoryBound(to: Float.self) + range.lowerBound * xStride, range.count, xStride, k, code,
-                (dst + range.lowerBound * rowBytes).assumingMemoryBound(to: UInt8.self))
+        // Rows are independent: a prompt's (or a large batch's) are split across threads (~16k
+        // values a task), a decode step's few stay on the calling thread; allocation-free either way.
+        ScratchMemory.withReusable(QuantizeRowsLoop.self, make: QuantizeRowsLoop.init) { loop in
+            (loop.x, loop.stride, loop.k, loop.layout, loop.dst) = (x, stride ?? k, k, layout.code, base)
+            Parallel.forEachRange(rows, grain: max(1, Parallel.elementwiseGrain / k), loop: loop)
         }
     }
 
@@ -113,5 +110,19 @@ public final class QuantizedActivations: @unchecked Sendable {
         precondition(t < rows && b < spans * 16, "QuantizedActivations: block \(b) of row \(t)")
         let values = base + t * Self.rowBytes(k: k) + spans * 512 + part * spans * 16 * 4
         return values.load(fromByteOffset: (16 * (b / 16) + Self.lane(ofBlock: b % 16)) * 4, as: type)
+    }
+}
+
+/// Quantizes a range of rows (`QuantizedActivations.quantize`): one reusable object per thread.
+final class QuantizeRowsLoop: ParallelLoop {
+    var x = UnsafePointer<Float>(bitPattern: 64)!
+    var stride = 0, k = 0
+    var layout: Int32 = 0
+    var dst = UnsafeMutableRawPointer(bitPattern: 64)!
+
+    func run(_ range: Range<Int>) {
+        minimax_quantize_activations_q8(
+            x + range.lowerBound * stride, range.count, stride, k, layout,
+            (dst + range.lowerBound * QuantizedActivations.rowBytes(k: k)).assumingMemoryBound(to: UInt8.self))
     }
 }
