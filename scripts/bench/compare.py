@@ -469,10 +469,13 @@ def report_text(results, cfg):
         reads = [r["streaming_read_gb_per_s"] for runs in ours.values() for o in runs.values()
                  for r in o.get("rounds", []) if r.get("streaming_read_gb_per_s")]
         best = max(reads) if reads else None
+        # The median too: a shared machine's bandwidth can jump for one measurement (a neighbour
+        # going quiet), which the best then reports and decode, minutes apart, never saw.
+        median = sorted(reads)[len(reads) // 2] if reads else None
         if best:
             lines.append(f"minimax streaming-read bandwidth (memory read by all threads): "
                          + ", ".join(f"{x:.1f}" for x in reads) + f" GB/s in this run's {len(reads)} measurement(s);"
-                         f" best {best:.1f} GB/s")
+                         f" best {best:.1f} GB/s, median {median:.1f} GB/s")
         for engine, runs in ours.items():
             for dtype in cfg.dtypes:
                 o = runs.get(dtype)
@@ -482,7 +485,7 @@ def report_text(results, cfg):
                 line = (f"{engine} {label_of(engine, dtype)}: decode after {p1} reads "
                         f"{o.get('weight_bytes_per_token', 0) / 1e6:.0f} MB of weights per token = {dbw:.1f} GB/s")
                 if best:
-                    line += f" = {dbw / best * 100:.0f}% of the best streaming read"
+                    line += f" = {dbw / best * 100:.0f}% of the best streaming read ({dbw / median * 100:.0f}% of the median)"
                 if frac:
                     line += f" ({frac * 100:.0f}% of its own run's measurement)"
                 line += f"; peak RSS {o.get('peak_resident_bytes', 0) / 2**30:.2f} GiB"
