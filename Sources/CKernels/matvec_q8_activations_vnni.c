@@ -129,8 +129,24 @@ VNNI_TARGET static ALWAYS_INLINE void span_dots(
     }
 }
 
-VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
-    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
+/// Where a block of activation rows' parts lie: row t's codes of span p at codes + t · code_row +
+/// p · code_span; its d, Σx and correction of span p at d / sums / corr + t · meta_row + p · meta_span.
+typedef struct {
+    const uint8_t *codes;
+    long code_row, code_span;
+    const float *d, *sums;
+    const int32_t *corr;
+    long meta_row, meta_span;
+} q8act_block_at;
+
+/// The activations' own layout (CKernels.h): rows act_bytes apart.
+VNNI_TARGET static ALWAYS_INLINE q8act_block_at rows_layout(const uint8_t *act, long act_bytes, long spans) {
+    return (q8act_block_at){act, act_bytes, MINIMAX_Q8_SPAN, q8_block_scales(act, spans), q8_block_sums(act, spans),
+                            q8_block_corrections(act, spans), act_bytes / 4, 16};
+}
+
+VNNI_TARGET static ALWAYS_INLINE void q8act_int8_rows_at(
+    const q8act_block_at at, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN;
     const int one_group = group >= k;
@@ -141,11 +157,10 @@ VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
         int8_span_weights(w, k, p, p < whole_spans, wv);
         const __m512 s = one_group ? _mm512_setzero_ps() : lane_values(scales, group, k, p);
         __m512i isum[Q8ACT_ROWS_PER_BLOCK];
-        for (int t = 0; t < nt; t++) isum[t] = _mm512_loadu_si512(q8_block_corrections(act + t * act_bytes, spans) + 16 * p);
-        span_dots(isum, nt, wv, act + p * MINIMAX_Q8_SPAN, act_bytes);
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_loadu_si512(at.corr + t * at.meta_row + p * at.meta_span);
+        span_dots(isum, nt, wv, at.codes + p * at.code_span, at.code_row);
         for (int t = 0; t < nt; t++) {
-            const uint8_t *a = act + t * act_bytes;
-            const __m512 d = _mm512_loadu_ps(q8_block_scales(a, spans) + 16 * p), ds = one_group ? d : _mm512_mul_ps(d, s);
+            const __m512 d = _mm512_loadu_ps(at.d + t * at.meta_row + p * at.meta_span), ds = one_group ? d : _mm512_mul_ps(d, s);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), ds, acc[t]);
         }
     }
@@ -155,8 +170,40 @@ VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
     }
 }
 
-VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
-    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
+VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
+    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
+    float *out, long out_stride) {
+    q8act_int8_rows_at(rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, group, k, out, out_stride);
+}
+
+/// A block's rows copied span-major (each span: 8 rows' codes, then their d, Σx and corrections),
+/// so that one pointer and constant offsets reach every row.
+#define Q8ACT_TILE_SPAN (8 * MINIMAX_Q8_SPAN + 3 * 8 * 16 * 4)
+
+VNNI_TARGET static ALWAYS_INLINE q8act_block_at tile_layout(const uint8_t *tile) {
+    const float *d = (const float *)(const void *)(tile + 8 * MINIMAX_Q8_SPAN);
+    return (q8act_block_at){tile, MINIMAX_Q8_SPAN, Q8ACT_TILE_SPAN, d, d + 128, (const int32_t *)(const void *)(d + 256), 16,
+                            Q8ACT_TILE_SPAN / 4};
+}
+
+static void copy_to_tile(const uint8_t *act, long act_bytes, long nb, long spans, uint8_t *tile) {
+    for (long t = 0; t < nb; t++) {
+        const uint8_t *row = act + t * act_bytes;
+        const float *d = q8_block_scales(row, spans), *sums = q8_block_sums(row, spans);
+        const int32_t *corr = q8_block_corrections(row, spans);
+        for (long p = 0; p < spans; p++) {
+            uint8_t *span = tile + p * Q8ACT_TILE_SPAN;
+            memcpy(span + t * MINIMAX_Q8_SPAN, row + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_SPAN);
+            float *td = (float *)(void *)(span + 8 * MINIMAX_Q8_SPAN);
+            memcpy(td + t * 16, d + 16 * p, 64);
+            memcpy(td + 128 + t * 16, sums + 16 * p, 64);
+            memcpy(td + 256 + t * 16, corr + 16 * p, 64);
+        }
+    }
+}
+
+VNNI_TARGET static ALWAYS_INLINE void q8act_q4_rows_at(
+    const q8act_block_at at, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN, row_bytes = (k + 1) / 2;
     __m512 acc[Q8ACT_ROWS_PER_BLOCK], macc[Q8ACT_ROWS_PER_BLOCK];
@@ -167,18 +214,75 @@ VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
         const __m512 s = lane_values(scales, group, k, p), m = lane_values(mins, group, k, p);
         __m512i isum[Q8ACT_ROWS_PER_BLOCK];
         for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
-        span_dots(isum, nt, wv, act + p * MINIMAX_Q8_SPAN, act_bytes);
+        span_dots(isum, nt, wv, at.codes + p * at.code_span, at.code_row);
         for (int t = 0; t < nt; t++) {
-            const uint8_t *a = act + t * act_bytes;
-            const __m512 ds = _mm512_mul_ps(_mm512_loadu_ps(q8_block_scales(a, spans) + 16 * p), s);
+            const long meta = t * at.meta_row + p * at.meta_span;
+            const __m512 ds = _mm512_mul_ps(_mm512_loadu_ps(at.d + meta), s);
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), ds, acc[t]);
-            macc[t] = _mm512_fmadd_ps(m, _mm512_loadu_ps(q8_block_sums(a, spans) + 16 * p), macc[t]);
+            macc[t] = _mm512_fmadd_ps(m, _mm512_loadu_ps(at.sums + meta), macc[t]);
         }
     }
     for (int t = 0; t < nt; t++) out[t * out_stride] = reduce_lanes(acc[t]) + reduce_lanes(macc[t]);
 }
 
-Q8ACT_EXPORTS(VNNI_TARGET, vnni)
+VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
+    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
+    long group, long k, float *out, long out_stride) {
+    q8act_q4_rows_at(rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, mins, group, k, out, out_stride);
+}
+
+// Prompts (more activation rows than a block, blocks of eight) go through span-major copies of
+// each block (tile_layout) with q8act_*_rows_at, the row functions' arithmetic: the same bits.
+// The weight rows in panels as Q8ACT_ROWS_LOOP takes them; ROW_AT(nt) runs weight row r against
+// the block's rows at `at`.
+#define Q8ACT_TILED_LOOP(WEIGHT_ROW_BYTES, ROW_AT)                                                 \
+    const long spans = q8_spans(k), act_bytes = minimax_q8_activation_row_bytes(k);                \
+    if (act_rows <= Q8ACT_ROWS_PER_BLOCK || q8act_block_rows(act_bytes) < Q8ACT_ROWS_PER_BLOCK) {  \
+        Q8ACT_ROWS_LOOP(WEIGHT_ROW_BYTES, ROW_AT##_ROWS)                                           \
+        return;                                                                                    \
+    }                                                                                              \
+    uint8_t tile[Q8ACT_L1_BUDGET] __attribute__((aligned(64))); /* 8 rows fit the budget */        \
+    const long panel = (WEIGHT_ROW_BYTES) >= (1L << 16) ? 4 : (1L << 18) / (WEIGHT_ROW_BYTES);      \
+    for (long r0 = 0; r0 < rows; r0 += panel) {                                                    \
+        const long r1 = r0 + panel < rows ? r0 + panel : rows;                                     \
+        for (long t0 = 0; t0 < act_rows; t0 += 8) {                                                \
+            const long nb = act_rows - t0 < 8 ? act_rows - t0 : 8;                                 \
+            copy_to_tile(act + t0 * act_bytes, act_bytes, nb, spans, tile);                        \
+            const q8act_block_at at = tile_layout(tile);                                           \
+            for (long r = r0; r < r1; r++) {                                                       \
+                float *o = out + t0 * out_stride + r;                                              \
+                switch (nb) {                                                                      \
+                case 8: ROW_AT(8); break;                                                          \
+                case 7: ROW_AT(7); break;                                                          \
+                case 6: ROW_AT(6); break;                                                          \
+                case 5: ROW_AT(5); break;                                                          \
+                case 4: ROW_AT(4); break;                                                          \
+                case 3: ROW_AT(3); break;                                                          \
+                case 2: ROW_AT(2); break;                                                          \
+                default: ROW_AT(1); break;                                                         \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+#define INT8_TILE_ROW(nt) q8act_int8_rows_at(at, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
+#define INT8_TILE_ROW_ROWS Q8ACT_INT8_ROW_CALL
+#define Q4_TILE_ROW(nt) \
+    q8act_q4_rows_at(at, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
+#define Q4_TILE_ROW_ROWS Q8ACT_Q4_ROW_CALL
+
+VNNI_TARGET void minimax_q8act_matvec_rows_int8_vnni(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,
+    long rows, float *out, long out_stride) {
+    const long groups = (k + group - 1) / group;
+    Q8ACT_TILED_LOOP(k, INT8_TILE_ROW)
+}
+
+VNNI_TARGET void minimax_q8act_matvec_rows_q4_vnni(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,
+    const uint16_t *mins, long group, long rows, float *out, long out_stride) {
+    const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
+    Q8ACT_TILED_LOOP(row_bytes, Q4_TILE_ROW)
+}
 
 #else  // not x86-64: `KernelPath` never selects these.
 

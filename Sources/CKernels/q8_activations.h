@@ -104,14 +104,17 @@ extern long minimax_q8act_prefetch_rows;
 #define Q8ACT_INT8_ROW_CALL(nt) q8act_int8_row(at, act_bytes, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
 #define Q8ACT_Q4_ROW_CALL(nt) \
     q8act_q4_row(at, act_bytes, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
-#define Q8ACT_EXPORTS(ATTR, SUFFIX) Q8ACT_EXPORTS_(ATTR, SUFFIX)
-#define Q8ACT_EXPORTS_(ATTR, SUFFIX)                                                                       \
+#define Q8ACT_EXPORTS(ATTR, SUFFIX) Q8ACT_EXPORT_INT8(ATTR, SUFFIX) Q8ACT_EXPORT_Q4(ATTR, SUFFIX)
+#define Q8ACT_EXPORT_INT8(ATTR, SUFFIX) Q8ACT_EXPORT_INT8_(ATTR, SUFFIX)
+#define Q8ACT_EXPORT_INT8_(ATTR, SUFFIX)                                                                   \
     ATTR void minimax_q8act_matvec_rows_int8_##SUFFIX(                                                      \
         const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,  \
         long rows, float *out, long out_stride) {                                                            \
         const long groups = (k + group - 1) / group;                                                         \
         Q8ACT_ROWS_LOOP(k, Q8ACT_INT8_ROW_CALL)                                                              \
-    }                                                                                                        \
+    }
+#define Q8ACT_EXPORT_Q4(ATTR, SUFFIX) Q8ACT_EXPORT_Q4_(ATTR, SUFFIX)
+#define Q8ACT_EXPORT_Q4_(ATTR, SUFFIX)                                                                     \
     ATTR void minimax_q8act_matvec_rows_q4_##SUFFIX(                                                        \
         const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,            \
         const uint16_t *mins, long group, long rows, float *out, long out_stride) {                          \

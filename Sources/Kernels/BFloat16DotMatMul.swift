@@ -32,16 +32,13 @@ public enum BFloat16DotMatMul {
         quantizedTiledRows != .never && (isAvailable || AMXBFloat16MatMul.isAvailable)
     }
 
-    /// The same under `--precision int8` for `dtype` weights, whose integer kernels are the
-    /// alternative: where the CPU has AMX bf16 tiles (there the tiles ran bf16 prefill at 3.1–3.3×
-    /// `vdpbf16ps`, whose rate VNNI's int8 product about matches), and for q4 weights where it has
-    /// `vdpbf16ps` (on AMD Zen 4 the bf16 route ran q4-all prefill at 1.04× / 1.13× the integer
-    /// kernels at 512 / 4096 tokens, medians of five alternating rounds, while for int8-all the
-    /// integer kernels were 1.03–1.08× faster). `MINIMAX_QUANTIZED_TILED_BF16=1` sends both dtypes
-    /// here wherever `takesQuantizedTiledRows`.
-    public static func takesQuantizedTiledRowsUnderInt8(_ dtype: DType) -> Bool {
-        guard takesQuantizedTiledRows else { return false }
-        return quantizedTiledRows == .always || AMXBFloat16MatMul.isAvailable || dtype == .int4
+    /// The same under `--precision int8`, whose integer kernels are the alternative: where the CPU
+    /// has AMX bf16 tiles (there the tiles ran bf16 prefill at 3.1–3.3× `vdpbf16ps`, whose rate
+    /// VNNI's int8 product about matches). On AMD Zen 4 (`vdpbf16ps`, no AMX) the integer kernels
+    /// ran int8-all prefill at 1.09–1.19× the bf16 route and q4-all within noise of it.
+    /// `MINIMAX_QUANTIZED_TILED_BF16=1` sends them here wherever `takesQuantizedTiledRows`.
+    public static var takesQuantizedTiledRowsUnderInt8: Bool {
+        takesQuantizedTiledRows && (quantizedTiledRows == .always || AMXBFloat16MatMul.isAvailable)
     }
 
     /// `MINIMAX_QUANTIZED_TILED_BF16`: 0 never, 1 always (where a bf16 kernel exists), else by CPU.

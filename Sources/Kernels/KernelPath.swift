@@ -149,9 +149,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
         let underBF16 = bf16Kernel.map { allowed ? "\($0), weights dequantized to bf16 a block at a time" : "fp32 tiled (MINIMAX_QUANTIZED_TILED_BF16=0)" }
             ?? "fp32 tiled (no bf16 kernel here)"
         let bothOnBF16 = bf16Kernel != nil && allowed && (usesAMXBFloat16 || BFloat16DotMatMul.quantizedTiledRows == .always)
-        let underInt8 = usesAMXInt8 ? "tdpbssd (amx_int8 tiles, MINIMAX_AMX_INT8=1)"
-            : bothOnBF16 ? "as under bf16"
-            : bf16Kernel != nil && allowed ? "q4 as under bf16, int8 on the int8-activation kernels" : "the int8-activation kernels"
+        let underInt8 = usesAMXInt8 ? "tdpbssd (amx_int8 tiles, MINIMAX_AMX_INT8=1)" : bothOnBF16 ? "as under bf16" : "the int8-activation kernels"
         return "bf16: \(underBF16); int8: \(underInt8) (MINIMAX_QUANTIZED_TILED_BF16=0|1 sets it)"
     }
 

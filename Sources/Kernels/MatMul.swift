@@ -13,8 +13,8 @@ import Tensors
 /// `precision: .int8` they meet int8-quantized activations instead, on the integer kernel
 /// (`QuantizedActivationProduct`). Tiled rows of quantized weights run on the bf16 kernels instead,
 /// the weights dequantized to bf16 a block at a time (`BFloat16Rows`), under `.bfloat16` where the
-/// CPU has them (AMX tiles, `vdpbf16ps`) and under `.int8` where that measured faster (AMX tiles;
-/// q4 weights on `vdpbf16ps`: `tiledRowsRunOnBFloat16Kernels`).
+/// CPU has them (AMX tiles, `vdpbf16ps`) and under `.int8` where it has AMX tiles (faster there;
+/// `tiledRowsRunOnBFloat16Kernels`).
 public enum MatMul {
     /// Below this many rows, `multiply(_:rows:…)` reduces every row row-wise.
     public static let packedThreshold = 4
@@ -89,14 +89,14 @@ public enum MatMul {
     /// kernels (`BFloat16DotMatMul`: AMX tiles, `vdpbf16ps`, or their portable twin): bf16 weights
     /// whenever the precision rounds activations; int8/q4 weights under `bf16` where
     /// `BFloat16DotMatMul.takesQuantizedTiledRows`, under `int8` where
-    /// `takesQuantizedTiledRowsUnderInt8(dtype)` (and the AMX int8 tiles were not asked for).
+    /// `takesQuantizedTiledRowsUnderInt8` (and the AMX int8 tiles were not asked for).
     static func tiledRowsRunOnBFloat16Kernels(_ dtype: DType, precision: MatMulPrecision) -> Bool {
         if dtype == .bfloat16 { return precision.roundsBFloat16Activations }
         guard dtype.isQuantized else { return false }
         switch precision {
         case .exact: return false
         case .bfloat16: return BFloat16DotMatMul.takesQuantizedTiledRows
-        case .int8: return BFloat16DotMatMul.takesQuantizedTiledRowsUnderInt8(dtype) && !AMXQuantizedProduct.isChosen
+        case .int8: return BFloat16DotMatMul.takesQuantizedTiledRowsUnderInt8 && !AMXQuantizedProduct.isChosen
         }
     }
 

@@ -17,8 +17,8 @@ public enum MatMulPrecision: String, Sendable, CaseIterable {
     /// For models with int8 / q4 weights (`minimax quantize`): activations quantized to int8 per
     /// block of 32 (a scale max|x|/127 each) and multiplied with exact integer dot products
     /// (`vpdpbusd` on AVX512-VNNI, a portable twin elsewhere), llama.cpp's Q8 activation scheme —
-    /// every row except tiled (prompt) rows on CPUs with AMX bf16 tiles, and q4 ones on CPUs with
-    /// `vdpbf16ps`, which run as under `bfloat16` (faster there: `MatMul.tiledRowsRunOnBFloat16Kernels`;
+    /// every row except tiled (prompt) rows on CPUs with AMX bf16 tiles, which run as under
+    /// `bfloat16` (faster there: `MatMul.tiledRowsRunOnBFloat16Kernels`;
     /// `MINIMAX_QUANTIZED_TILED_BF16=0|1` sets it).
     /// Products with bf16 weights as under `bfloat16`. Under `exact` quantized weights meet fp32
     /// activations, dequantized in registers.

@@ -62,7 +62,7 @@ struct ModelOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Activations in products with bf16 weights: exact (fp32, the default) or bf16 (rounded, on the CPU's bf16 dot-product instructions: vdpbf16ps, about 2x prefill on AMD Zen 4/5; AMX tiles for prefill on Intel Xeons that have them, 2-3x prefill there; attention's prompt products too, in layers whose weights are not fp32; logits change by ~5e-3 relative); int8/q4 weights (`minimax quantize`): under bf16 their prompt rows run on the same bf16 kernels, dequantized to bf16 a block at a time; int8: int8 activations (blocks of 32) on integer dot products (VNNI), except prompt rows on CPUs with AMX tiles, and q4 ones on CPUs with vdpbf16ps, which run as under bf16 (faster there; MINIMAX_QUANTIZED_TILED_BF16=0|1 sets that; AMX int8 tiles with MINIMAX_AMX_INT8=1).",
+        "Activations in products with bf16 weights: exact (fp32, the default) or bf16 (rounded, on the CPU's bf16 dot-product instructions: vdpbf16ps, about 2x prefill on AMD Zen 4/5; AMX tiles for prefill on Intel Xeons that have them, 2-3x prefill there; attention's prompt products too, in layers whose weights are not fp32; logits change by ~5e-3 relative); int8/q4 weights (`minimax quantize`): under bf16 their prompt rows run on the same bf16 kernels, dequantized to bf16 a block at a time; int8: int8 activations (blocks of 32) on integer dot products (VNNI), except prompt rows on CPUs with AMX tiles, which run as under bf16 (faster there; MINIMAX_QUANTIZED_TILED_BF16=0|1 sets that; AMX int8 tiles with MINIMAX_AMX_INT8=1).",
         valueName: "exact|bf16|int8"))
     var precision: MatMulPrecision = .exact
 

@@ -20,7 +20,7 @@ What it does, each step skipped when its output is already there:
                      bf16 on vdpbf16ps, the arithmetic the peers use for bf16)
        minimax-int8act  the same with --precision int8 (int8 / q4 checkpoints only: decode's
                      activations quantized to int8 per block of 32 on VNNI, as llama.cpp does for
-                     Q8_0 / Q4_K; prompt rows on the bf16 kernels where faster: AMX, q4 on vdpbf16ps)
+                     Q8_0 / Q4_K; prompt rows on the bf16 tiles on CPUs with AMX)
      Every engine x dtype runs once per round (--repetitions rounds, default 3, --quick 1), so a
      slow drift of a shared machine's speed touches all rows alike; the table shows the medians;
   4. prints the machine, ONE table of absolute numbers (tokens/s: prefill P1, prefill P2, decode
@@ -58,8 +58,8 @@ ENGINES = ["llama.cpp", "transformers", "minimax", "minimax-bf16act", "minimax-i
 # minimax-bf16act: `minimax bench --precision bf16` (activations rounded to bf16 on the CPU's bf16
 # dot-product instructions, the arithmetic the peers use in bf16); bf16 checkpoint only.
 # minimax-int8act: `minimax bench --precision int8` (decode: activations quantized to int8 per block
-# of 32 on integer dot products, llama.cpp's Q8 activation scheme; prompt rows on AMX, and q4 ones
-# on vdpbf16ps: the weights dequantized onto the bf16 kernels); int8 / q4 checkpoints only.
+# of 32 on integer dot products, llama.cpp's Q8 activation scheme; prompt rows on CPUs with AMX:
+# the weights dequantized onto the bf16 tiles); int8 / q4 checkpoints only.
 OURS = ["minimax", "minimax-bf16act", "minimax-int8act"]
 PRECISION = {"minimax": "exact", "minimax-bf16act": "bf16", "minimax-int8act": "int8"}
 DTYPES = {"f32": ("bench-small", "float32"), "bf16": ("bench-small-bf16", "bfloat16"),
