@@ -251,16 +251,7 @@ VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
             const q8act_block_at at = tile_layout(tile);                                           \
             for (long r = r0; r < r1; r++) {                                                       \
                 float *o = out + t0 * out_stride + r;                                              \
-                switch (nb) {                                                                      \
-                case 8: ROW_AT(8); break;                                                          \
-                case 7: ROW_AT(7); break;                                                          \
-                case 6: ROW_AT(6); break;                                                          \
-                case 5: ROW_AT(5); break;                                                          \
-                case 4: ROW_AT(4); break;                                                          \
-                case 3: ROW_AT(3); break;                                                          \
-                case 2: ROW_AT(2); break;                                                          \
-                default: ROW_AT(1); break;                                                         \
-                }                                                                                  \
+                Q8ACT_UP_TO_EIGHT_ROWS(nb, ROW_AT)                                                 \
             }                                                                                      \
         }                                                                                          \
     }

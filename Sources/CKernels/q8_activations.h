@@ -66,6 +66,19 @@ static inline long q8act_block_rows(long act_bytes) {
 /// one it multiplies, line by line (`minimax_q8act_set_prefetch_rows`; 0: none, the default).
 extern long minimax_q8act_prefetch_rows;
 
+// ROW(nt) with nt = n (1…8) as a constant, so each block size gets its own inlined body.
+#define Q8ACT_UP_TO_EIGHT_ROWS(n, ROW)                                                             \
+    switch (n) {                                                                                   \
+    case 8: ROW(8); break;                                                                         \
+    case 7: ROW(7); break;                                                                         \
+    case 6: ROW(6); break;                                                                         \
+    case 5: ROW(5); break;                                                                         \
+    case 4: ROW(4); break;                                                                         \
+    case 3: ROW(3); break;                                                                         \
+    case 2: ROW(2); break;                                                                         \
+    default: ROW(1); break;                                                                        \
+    }
+
 #define Q8ACT_ROWS_LOOP(WEIGHT_ROW_BYTES, ROW)                                                     \
     const long act_bytes = minimax_q8_activation_row_bytes(k);                                     \
     const long block = q8act_block_rows(act_bytes);                                                \
@@ -83,16 +96,7 @@ extern long minimax_q8act_prefetch_rows;
                         __builtin_prefetch(next + line, 0, 3);                                     \
                 }                                                                                  \
                 float *o = out + t0 * out_stride + r;                                              \
-                switch (left < block ? left : block) {                                             \
-                case 8: ROW(8); break;                                                             \
-                case 7: ROW(7); break;                                                             \
-                case 6: ROW(6); break;                                                             \
-                case 5: ROW(5); break;                                                             \
-                case 4: ROW(4); break;                                                             \
-                case 3: ROW(3); break;                                                             \
-                case 2: ROW(2); break;                                                             \
-                default: ROW(1); break;                                                            \
-                }                                                                                  \
+                Q8ACT_UP_TO_EIGHT_ROWS(left < block ? left : block, ROW)                           \
             }                                                                                      \
         }                                                                                          \
     }
