@@ -129,22 +129,6 @@ VNNI_TARGET static ALWAYS_INLINE void span_dots(
     }
 }
 
-/// Where a block of activation rows' parts lie: row t's codes of span p at codes + t · code_row +
-/// p · code_span; its d, Σx and correction of span p at d / sums / corr + t · meta_row + p · meta_span.
-typedef struct {
-    const uint8_t *codes;
-    long code_row, code_span;
-    const float *d, *sums;
-    const int32_t *corr;
-    long meta_row, meta_span;
-} q8act_block_at;
-
-/// The activations' own layout (CKernels.h): rows act_bytes apart.
-VNNI_TARGET static ALWAYS_INLINE q8act_block_at rows_layout(const uint8_t *act, long act_bytes, long spans) {
-    return (q8act_block_at){act, act_bytes, MINIMAX_Q8_SPAN, q8_block_scales(act, spans), q8_block_sums(act, spans),
-                            q8_block_corrections(act, spans), act_bytes / 4, 16};
-}
-
 VNNI_TARGET static ALWAYS_INLINE void q8act_int8_rows_at(
     const q8act_block_at at, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
@@ -173,33 +157,7 @@ VNNI_TARGET static ALWAYS_INLINE void q8act_int8_rows_at(
 VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
     const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
-    q8act_int8_rows_at(rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, group, k, out, out_stride);
-}
-
-/// A block's rows copied span-major (each span: 8 rows' codes, then their d, Σx and corrections),
-/// so that one pointer and constant offsets reach every row.
-#define Q8ACT_TILE_SPAN (8 * MINIMAX_Q8_SPAN + 3 * 8 * 16 * 4)
-
-VNNI_TARGET static ALWAYS_INLINE q8act_block_at tile_layout(const uint8_t *tile) {
-    const float *d = (const float *)(const void *)(tile + 8 * MINIMAX_Q8_SPAN);
-    return (q8act_block_at){tile, MINIMAX_Q8_SPAN, Q8ACT_TILE_SPAN, d, d + 128, (const int32_t *)(const void *)(d + 256), 16,
-                            Q8ACT_TILE_SPAN / 4};
-}
-
-static void copy_to_tile(const uint8_t *act, long act_bytes, long nb, long spans, uint8_t *tile) {
-    for (long t = 0; t < nb; t++) {
-        const uint8_t *row = act + t * act_bytes;
-        const float *d = q8_block_scales(row, spans), *sums = q8_block_sums(row, spans);
-        const int32_t *corr = q8_block_corrections(row, spans);
-        for (long p = 0; p < spans; p++) {
-            uint8_t *span = tile + p * Q8ACT_TILE_SPAN;
-            memcpy(span + t * MINIMAX_Q8_SPAN, row + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_SPAN);
-            float *td = (float *)(void *)(span + 8 * MINIMAX_Q8_SPAN);
-            memcpy(td + t * 16, d + 16 * p, 64);
-            memcpy(td + 128 + t * 16, sums + 16 * p, 64);
-            memcpy(td + 256 + t * 16, corr + 16 * p, 64);
-        }
-    }
+    q8act_int8_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, group, k, out, out_stride);
 }
 
 VNNI_TARGET static ALWAYS_INLINE void q8act_q4_rows_at(
@@ -228,52 +186,10 @@ VNNI_TARGET static ALWAYS_INLINE void q8act_q4_rows_at(
 VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
     const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
-    q8act_q4_rows_at(rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, mins, group, k, out, out_stride);
+    q8act_q4_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, mins, group, k, out, out_stride);
 }
 
-// Prompts (more activation rows than a block, blocks of eight) go through span-major copies of
-// each block (tile_layout) with q8act_*_rows_at, the row functions' arithmetic: the same bits.
-// The weight rows in panels as Q8ACT_ROWS_LOOP takes them; ROW_AT(nt) runs weight row r against
-// the block's rows at `at`.
-#define Q8ACT_TILED_LOOP(WEIGHT_ROW_BYTES, ROW_AT)                                                 \
-    const long spans = q8_spans(k), act_bytes = minimax_q8_activation_row_bytes(k);                \
-    if (act_rows <= Q8ACT_ROWS_PER_BLOCK || q8act_block_rows(act_bytes) < Q8ACT_ROWS_PER_BLOCK) {  \
-        Q8ACT_ROWS_LOOP(WEIGHT_ROW_BYTES, ROW_AT##_ROWS)                                           \
-        return;                                                                                    \
-    }                                                                                              \
-    uint8_t tile[Q8ACT_L1_BUDGET] __attribute__((aligned(64))); /* 8 rows fit the budget */        \
-    const long panel = (WEIGHT_ROW_BYTES) >= (1L << 16) ? 4 : (1L << 18) / (WEIGHT_ROW_BYTES);      \
-    for (long r0 = 0; r0 < rows; r0 += panel) {                                                    \
-        const long r1 = r0 + panel < rows ? r0 + panel : rows;                                     \
-        for (long t0 = 0; t0 < act_rows; t0 += 8) {                                                \
-            const long nb = act_rows - t0 < 8 ? act_rows - t0 : 8;                                 \
-            copy_to_tile(act + t0 * act_bytes, act_bytes, nb, spans, tile);                        \
-            const q8act_block_at at = tile_layout(tile);                                           \
-            for (long r = r0; r < r1; r++) {                                                       \
-                float *o = out + t0 * out_stride + r;                                              \
-                Q8ACT_UP_TO_EIGHT_ROWS(nb, ROW_AT)                                                 \
-            }                                                                                      \
-        }                                                                                          \
-    }
-#define INT8_TILE_ROW(nt) q8act_int8_rows_at(at, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
-#define INT8_TILE_ROW_ROWS Q8ACT_INT8_ROW_CALL
-#define Q4_TILE_ROW(nt) \
-    q8act_q4_rows_at(at, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
-#define Q4_TILE_ROW_ROWS Q8ACT_Q4_ROW_CALL
-
-VNNI_TARGET void minimax_q8act_matvec_rows_int8_vnni(
-    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,
-    long rows, float *out, long out_stride) {
-    const long groups = (k + group - 1) / group;
-    Q8ACT_TILED_LOOP(k, INT8_TILE_ROW)
-}
-
-VNNI_TARGET void minimax_q8act_matvec_rows_q4_vnni(
-    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,
-    const uint16_t *mins, long group, long rows, float *out, long out_stride) {
-    const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
-    Q8ACT_TILED_LOOP(row_bytes, Q4_TILE_ROW)
-}
+Q8ACT_EXPORTS(VNNI_TARGET, vnni)
 
 #else  // not x86-64: `KernelPath` never selects these.
 

@@ -7,9 +7,11 @@
 //   q8act_int8_span(w, k, p, W), q8act_q4_span(w, row_bytes, p, W): prepare it;
 //   q8act_span_dot(W, a, layout): i32x16, lane j the exact integer dot of block β(j) of the span
 //     and the span's 512 activation codes at a.
+// The rows are read through a q8act_block_at (q8_activations.h): the activations' own layout for
+// decode, span-major copies of blocks of eight for prompts (Q8ACT_TILED_LOOP).
 
-Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_row(
-    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
+Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_rows_at(
+    const q8act_block_at at, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
     float *out, long out_stride) {
     const long spans = q8_spans(k);
     const int one_group = group >= k;
@@ -19,9 +21,8 @@ Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_row(
         q8act_int8_span(w, k, p, &wb);
         const f32x16 s = one_group ? (f32x16){0} : lane_group_values(scales, group, k, p);
         for (int t = 0; t < nt; t++) {
-            const uint8_t *a = act + t * act_bytes;
-            const i32x16 isum = q8act_span_dot(&wb, a + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_LAYOUT_INT8);
-            const f32x16 d = load_f32(q8_block_scales(a, spans) + 16 * p), ds = one_group ? d : d * s;
+            const i32x16 isum = q8act_span_dot(&wb, at.codes + t * at.code_row + p * at.code_span, MINIMAX_Q8_LAYOUT_INT8);
+            const f32x16 d = load_f32(at.d + t * at.meta_row + p * at.meta_span), ds = one_group ? d : d * s;
             acc[t] = __builtin_elementwise_fma(__builtin_convertvector(isum, f32x16), ds, acc[t]);
         }
     }
@@ -31,8 +32,14 @@ Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_row(
     }
 }
 
-Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_row(
-    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
+Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_row(
+    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
+    float *out, long out_stride) {
+    q8act_int8_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, group, k, out, out_stride);
+}
+
+Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_rows_at(
+    const q8act_block_at at, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
     const long spans = q8_spans(k), row_bytes = (k + 1) / 2;
     f32x16 acc[Q8ACT_ROWS_PER_BLOCK] = {{0}}, macc[Q8ACT_ROWS_PER_BLOCK] = {{0}};
@@ -41,14 +48,20 @@ Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_row(
         q8act_q4_span(w, row_bytes, p, &wb);
         const f32x16 s = lane_group_values(scales, group, k, p), m = lane_group_values(mins, group, k, p);
         for (int t = 0; t < nt; t++) {
-            const uint8_t *a = act + t * act_bytes;
-            const i32x16 isum = q8act_span_dot(&wb, a + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_LAYOUT_Q4);
-            const f32x16 ds = load_f32(q8_block_scales(a, spans) + 16 * p) * s;
+            const long meta = t * at.meta_row + p * at.meta_span;
+            const i32x16 isum = q8act_span_dot(&wb, at.codes + t * at.code_row + p * at.code_span, MINIMAX_Q8_LAYOUT_Q4);
+            const f32x16 ds = load_f32(at.d + meta) * s;
             acc[t] = __builtin_elementwise_fma(__builtin_convertvector(isum, f32x16), ds, acc[t]);
-            macc[t] = __builtin_elementwise_fma(m, load_f32(q8_block_sums(a, spans) + 16 * p), macc[t]);
+            macc[t] = __builtin_elementwise_fma(m, load_f32(at.sums + meta), macc[t]);
         }
     }
     for (int t = 0; t < nt; t++) out[t * out_stride] = reduce(acc[t]) + reduce(macc[t]);
+}
+
+Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_row(
+    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
+    long group, long k, float *out, long out_stride) {
+    q8act_q4_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, mins, group, k, out, out_stride);
 }
 
 Q8ACT_EXPORTS(Q8ACT_ATTR, Q8ACT_SUFFIX)
