@@ -66,10 +66,16 @@ public final class QuantizedActivations: @unchecked Sendable {
         (self.rows, self.k, self.layout) = (rows, k, layout)
         guard rows > 0 else { return }
         // Rows are independent: a prompt's (or a large batch's) are split across threads (~16k
-        // values a task), a decode step's few stay on the calling thread; allocation-free either way.
+        // values a task) through a reusable loop object; a decode step's few go straight to the
+        // kernel on the calling thread. Allocation-free either way.
+        let grain = max(1, Parallel.elementwiseGrain / k)
+        guard Parallel.threads(for: rows, grain: grain) > 1 else {
+            minimax_quantize_activations_q8(x, rows, stride ?? k, k, layout.code, base.assumingMemoryBound(to: UInt8.self))
+            return
+        }
         ScratchMemory.withReusable(QuantizeRowsLoop.self, make: QuantizeRowsLoop.init) { loop in
             (loop.x, loop.stride, loop.k, loop.layout, loop.dst) = (x, stride ?? k, k, layout.code, base)
-            Parallel.forEachRange(rows, grain: max(1, Parallel.elementwiseGrain / k), loop: loop)
+            Parallel.forEachRange(rows, grain: grain, loop: loop)
         }
     }
 
