@@ -25,6 +25,17 @@ extension QuantizedMatVec {
     /// Applies `decodePrefetchRows` once, before the first product.
     static let decodePrefetch: Void = { minimax_q8act_set_prefetch_rows(decodePrefetchRows) }()
 
+    /// More activation rows than this make a prompt: the VNNI kernel then prepares each panel of
+    /// weight rows once (`minimax_q8act_panel_*_vnni`, the same bits) instead of once per block of
+    /// eight activation rows.
+    static let promptRows = 8
+
+    /// The calling thread's scratch for one prepared panel of weight rows (allocated once per
+    /// thread and size, like all `ScratchMemory`).
+    private static func withPanelScratch(k: Int, q4: Int32, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        ScratchMemory.withBuffer(of: UInt8.self, count: minimax_q8act_vnni_panel_scratch_bytes(k, q4), body)
+    }
+
     /// out[t · outStride + r] for t < activations.rows and r in `outputs` (weight rows), from the
     /// activations and W [N, K] (`int8` or `int4`, the activations' layout made for its dtype).
     /// Allocation-free; `outputs` lets callers split the rows across threads.
@@ -47,6 +58,8 @@ extension QuantizedMatVec {
         if weight.dtype == .int8 {
             let c = codes.assumingMemoryBound(to: Int8.self)
             switch kernel {
+            case .vnni where activations.rows > promptRows:
+                withPanelScratch(k: k, q4: 0) { minimax_q8act_panel_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride, $0) }
             case .vnni: minimax_q8act_matvec_rows_int8_vnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             case .avxvnni: minimax_q8act_matvec_rows_int8_avxvnni(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
             case .avx2: minimax_q8act_matvec_rows_int8_avx2(act, activations.rows, k, c, scales, q.groupSize, range.count, o, stride)
@@ -55,6 +68,10 @@ extension QuantizedMatVec {
         } else {
             let c = codes.assumingMemoryBound(to: UInt8.self), minimums = q.minimums! + first * groups
             switch kernel {
+            case .vnni where activations.rows > promptRows:
+                withPanelScratch(k: k, q4: 1) {
+                    minimax_q8act_panel_q4_vnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride, $0)
+                }
             case .vnni:
                 minimax_q8act_matvec_rows_q4_vnni(act, activations.rows, k, c, scales, minimums, q.groupSize, range.count, o, stride)
             case .avxvnni:

@@ -313,6 +313,19 @@ MINIMAX_Q8ACT_ROWS(vnni)
 MINIMAX_Q8ACT_ROWS(avxvnni)
 MINIMAX_Q8ACT_ROWS(avx2)
 
+/// Prompts on AVX-512 VNNI (AVX512F/BW/VL and AVX512_VNNI; traps elsewhere): the results of
+/// `minimax_q8act_matvec_rows_*_vnni`, bit for bit, with each panel of weight rows prepared once in
+/// `scratch` (64-byte aligned, `minimax_q8act_vnni_panel_scratch_bytes(k, q4)` bytes) and met two
+/// rows at a time by every block of eight activation rows. At most eight activation rows (decode)
+/// go to the one-row kernel unchanged.
+long minimax_q8act_vnni_panel_scratch_bytes(long k, int q4);
+void minimax_q8act_panel_int8_vnni(
+    const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
+    float *out, long out_stride, uint8_t *scratch);
+void minimax_q8act_panel_q4_vnni(
+    const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
+    long group, long rows, float *out, long out_stride, uint8_t *scratch);
+
 /// Decode (a single block of activation rows) prefetches the weight row `rows` rows ahead of the
 /// one it multiplies, every 64-byte line of it; 0 (the default) prefetches nothing. Process-wide.
 void minimax_q8act_set_prefetch_rows(long rows);
