@@ -6,7 +6,8 @@
 // weight rows prepared once per panel instead of once per block of activation rows. Each panel of
 // weight rows (~256 KB prepared) is shuffled into the activations' lane order (and, for int8, moved
 // to w + 128) with its group values as fp32 lane vectors, into the caller's scratch; then every
-// block of eight activation rows meets it two weight rows at a time, as two halves of four rows:
+// block of eight activation rows (copied span-major, four spans at a time so that the copy stays in
+// L1 at any k) meets it two weight rows at a time, as two halves of four rows:
 // each loaded activation vector feeds two `vpdpbusd` and each weight vector four, 0.75 loads a
 // `vpdpbusd` where the one-row kernel needs 1.4 plus the shuffles. A lane's integer sums are exact,
 // so their order is free; the float work per output is the one-row kernel's, operation for
@@ -27,7 +28,15 @@ static inline long panel_rows(long k, int q4) {
     return rows < 2 ? 2 : rows / 2 * 2;
 }
 
-long minimax_q8act_vnni_panel_scratch_bytes(long k, int q4) { return panel_rows(k, q4) * panel_row_bytes(k, q4); }
+/// A pair's float sums between chunks of spans: eight 16-lane vectors (acc), then eight more (macc,
+/// q4). state_vectors of them per pair and half block.
+static inline long state_vectors(int q4) { return q4 ? 16 : 8; }
+
+/// Scratch: the prepared panel, then the sums of each pair of its rows and half block (16 or 32
+/// vectors a pair).
+long minimax_q8act_vnni_panel_scratch_bytes(long k, int q4) {
+    return panel_rows(k, q4) * (panel_row_bytes(k, q4) + state_vectors(q4) * 64);
+}
 
 VNNI_TARGET static void prepare_int8_row(const int8_t *w, const uint16_t *scales, long group, long k, uint8_t *dst) {
     const long spans = q8_spans(k), whole_spans = k / MINIMAX_Q8_SPAN;
@@ -67,28 +76,43 @@ VNNI_TARGET static ALWAYS_INLINE void span_dots_2x4(__m512i is[8], const uint8_t
     }
 }
 
-/// Prepared int8 weight rows r and r + 1 (`row`, `row + panel_row_bytes`; their bf16 scales at
-/// scales[0] and scales[groups] when one group per row) against activation rows t0…t0 + 3 of the
-/// block at `at`: out[t · out_stride + i] for t < 4 (relative to t0), i < 2.
+/// acc (and macc) for spans from `first` on: zero at the row's start, else as the last chunk left them.
+VNNI_TARGET static ALWAYS_INLINE void load_sums(__m512 *sums, int count, long first, const float *state) {
+    for (int i = 0; i < count; i++) sums[i] = first == 0 ? _mm512_setzero_ps() : _mm512_load_ps(state + 16 * i);
+}
+
+VNNI_TARGET static ALWAYS_INLINE void store_sums(const __m512 *sums, int count, float *state) {
+    for (int i = 0; i < count; i++) _mm512_store_ps(state + 16 * i, sums[i]);
+}
+
+/// Prepared int8 weight rows r and r + 1 (`row`, `row + row_bytes`; with one group per row, their
+/// bf16 scales at scales[0] and scales[groups]) against activation rows t0…t0 + 3 of the block at
+/// `at`, over spans first…first + count − 1 (the block's tile spans 0…count − 1). The last chunk
+/// of the row writes out[t · out_stride + i] for t < 4 (relative to t0), i < 2; earlier ones leave
+/// their sums in `state`.
 VNNI_TARGET static ALWAYS_INLINE void int8_rows_2x4(
     const q8act_block_at at, long t0, const uint8_t *row, long row_bytes, const uint16_t *scales, long groups,
-    long group, long k, float *out, long out_stride) {
-    const long spans = q8_spans(k);
+    long group, long k, long first, long count, float *state, float *out, long out_stride) {
     const int one_group = group >= k;
     __m512 acc[8];
-    for (int i = 0; i < 8; i++) acc[i] = _mm512_setzero_ps();
-    for (long p = 0; p < spans; p++) {
+    load_sums(acc, 8, first, state);
+    for (long q = 0; q < count; q++) {
+        const long p = first + q;
         const uint8_t *w[2] = {row + p * panel_span_bytes(0), row + row_bytes + p * panel_span_bytes(0)};
         __m512i is[8];
-        for (int t = 0; t < 4; t++) is[t] = is[4 + t] = _mm512_loadu_si512(at.corr + (t0 + t) * at.meta_row + p * at.meta_span);
-        span_dots_2x4(is, w, at.codes + t0 * at.code_row + p * at.code_span, at.code_row);
+        for (int t = 0; t < 4; t++) is[t] = is[4 + t] = _mm512_loadu_si512(at.corr + (t0 + t) * at.meta_row + q * at.meta_span);
+        span_dots_2x4(is, w, at.codes + t0 * at.code_row + q * at.code_span, at.code_row);
         for (int i = 0; i < 2; i++) {
             const __m512 s = _mm512_load_ps(w[i] + 512);
             for (int t = 0; t < 4; t++) {
-                const __m512 d = _mm512_loadu_ps(at.d + (t0 + t) * at.meta_row + p * at.meta_span);
+                const __m512 d = _mm512_loadu_ps(at.d + (t0 + t) * at.meta_row + q * at.meta_span);
                 acc[4 * i + t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[4 * i + t]), one_group ? d : _mm512_mul_ps(d, s), acc[4 * i + t]);
             }
         }
+    }
+    if (first + count < q8_spans(k)) {
+        store_sums(acc, 8, state);
+        return;
     }
     float sums[8];
     reduce_eight(acc, sums);
@@ -100,24 +124,31 @@ VNNI_TARGET static ALWAYS_INLINE void int8_rows_2x4(
 
 /// As int8_rows_2x4 for prepared q4 rows: out = reduce(acc) + reduce(macc).
 VNNI_TARGET static ALWAYS_INLINE void q4_rows_2x4(
-    const q8act_block_at at, long t0, const uint8_t *row, long row_bytes, long k, float *out, long out_stride) {
-    const long spans = q8_spans(k);
+    const q8act_block_at at, long t0, const uint8_t *row, long row_bytes, long k, long first, long count, float *state,
+    float *out, long out_stride) {
     __m512 acc[8], macc[8];
-    for (int i = 0; i < 8; i++) acc[i] = macc[i] = _mm512_setzero_ps();
-    for (long p = 0; p < spans; p++) {
+    load_sums(acc, 8, first, state);
+    load_sums(macc, 8, first, state + 8 * 16);
+    for (long q = 0; q < count; q++) {
+        const long p = first + q;
         const uint8_t *w[2] = {row + p * panel_span_bytes(1), row + row_bytes + p * panel_span_bytes(1)};
         __m512i is[8];
         for (int i = 0; i < 8; i++) is[i] = _mm512_setzero_si512();
-        span_dots_2x4(is, w, at.codes + t0 * at.code_row + p * at.code_span, at.code_row);
+        span_dots_2x4(is, w, at.codes + t0 * at.code_row + q * at.code_span, at.code_row);
         for (int i = 0; i < 2; i++) {
             const __m512 s = _mm512_load_ps(w[i] + 512), m = _mm512_load_ps(w[i] + 576);
             for (int t = 0; t < 4; t++) {
-                const long meta = (t0 + t) * at.meta_row + p * at.meta_span;
+                const long meta = (t0 + t) * at.meta_row + q * at.meta_span;
                 const __m512 ds = _mm512_mul_ps(_mm512_loadu_ps(at.d + meta), s);
                 acc[4 * i + t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is[4 * i + t]), ds, acc[4 * i + t]);
                 macc[4 * i + t] = _mm512_fmadd_ps(m, _mm512_loadu_ps(at.sums + meta), macc[4 * i + t]);
             }
         }
+    }
+    if (first + count < q8_spans(k)) {
+        store_sums(acc, 8, state);
+        store_sums(macc, 8, state + 8 * 16);
+        return;
     }
     float sums[8], msums[8];
     reduce_eight(acc, sums);
@@ -126,33 +157,43 @@ VNNI_TARGET static ALWAYS_INLINE void q4_rows_2x4(
         for (int t = 0; t < 4; t++) out[t * out_stride + i] = sums[4 * i + t] + msums[4 * i + t];
 }
 
-// The panel loop: weight rows in panels (prepared into scratch), blocks of eight activation rows
-// copied span-major (q8act_tile_layout), each pair of weight rows against the block's two halves
-// (PAIR(r, t0)); a panel's odd last row and a last block of fewer than eight rows take the one-row
-// kernel's ROW_AT (the same bits). Inputs that are not prompts go to FALLBACK.
-#define PANEL_LOOP(Q4, PREPARE, PAIR, ROW_AT, FALLBACK)                                  \
-    const long spans = q8_spans(k), act_bytes = minimax_q8_activation_row_bytes(k);                        \
-    if (act_rows <= Q8ACT_ROWS_PER_BLOCK || q8act_block_rows(act_bytes) < Q8ACT_ROWS_PER_BLOCK) {          \
+/// Spans per chunk: as many as eight rows' tile spans fit the L1 budget (4).
+#define CHUNK_SPANS (Q8ACT_L1_BUDGET / Q8ACT_TILE_SPAN)
+_Static_assert(CHUNK_SPANS >= 1, "a chunk holds at least one span");
+
+// The panel loop: weight rows in panels (prepared into scratch, the pairs' sums after them), each
+// block of eight activation rows copied span-major (q8act_tile_layout) a chunk of spans at a time,
+// each pair of weight rows against the block's two halves (PAIR). A panel's odd last row and a last
+// block of fewer than eight rows take the one-row kernel (ROW_AT, reading the activations in their
+// own layout at `rows_at`). At most eight activation rows go to FALLBACK.
+#define PANEL_LOOP(Q4, PREPARE, PAIR, ROW_AT, FALLBACK)                                                    \
+    if (act_rows <= Q8ACT_ROWS_PER_BLOCK) {                                                                \
         FALLBACK;                                                                                          \
         return;                                                                                            \
     }                                                                                                      \
-    const long prepared_bytes = panel_row_bytes(k, Q4), panel = panel_rows(k, Q4);                              \
+    const long spans = q8_spans(k), act_bytes = minimax_q8_activation_row_bytes(k);                        \
+    const long prepared_bytes = panel_row_bytes(k, Q4), panel = panel_rows(k, Q4);                         \
+    float *state = (float *)(void *)(scratch + panel * prepared_bytes);                                    \
     uint8_t tile[Q8ACT_L1_BUDGET] __attribute__((aligned(64)));                                            \
     for (long r0 = 0; r0 < rows; r0 += panel) {                                                            \
-        const long r1 = r0 + panel < rows ? r0 + panel : rows;                                             \
+        const long r1 = r0 + panel < rows ? r0 + panel : rows, pairs_end = r0 + (r1 - r0) / 2 * 2;        \
         for (long r = r0; r < r1; r++) PREPARE;                                                            \
         for (long t0 = 0; t0 < act_rows; t0 += 8) {                                                        \
             const long nb = act_rows - t0 < 8 ? act_rows - t0 : 8;                                         \
-            q8act_copy_to_tile(act + t0 * act_bytes, act_bytes, nb, spans, tile);                          \
-            const q8act_block_at at = q8act_tile_layout(tile);                                             \
-            long r = r0;                                                                                   \
-            if (nb == 8) {                                                                                 \
-                for (; r + 2 <= r1; r += 2) {                                                              \
-                    const uint8_t *prepared = scratch + (r - r0) * prepared_bytes;                              \
-                    _Pragma("clang loop unroll(disable)") for (long h = 0; h < 8; h += 4) PAIR;            \
+            for (long first = 0; nb == 8 && first < spans; first += CHUNK_SPANS) {                         \
+                const long count = spans - first < CHUNK_SPANS ? spans - first : CHUNK_SPANS;              \
+                q8act_copy_to_tile(act + t0 * act_bytes, act_bytes, 8, spans, first, count, tile);         \
+                const q8act_block_at at = q8act_tile_layout(tile);                                         \
+                for (long r = r0; r < pairs_end; r += 2) {                                                 \
+                    const uint8_t *prepared = scratch + (r - r0) * prepared_bytes;                         \
+                    _Pragma("clang loop unroll(disable)") for (long h = 0; h < 8; h += 4) {                \
+                        float *sums = state + ((r - r0) + h / 4) * state_vectors(Q4) * 16;                 \
+                        PAIR;                                                                              \
+                    }                                                                                      \
                 }                                                                                          \
             }                                                                                              \
-            for (; r < r1; r++) {                                                                          \
+            const q8act_block_at rows_at = q8act_rows_layout(act + t0 * act_bytes, act_bytes, spans);      \
+            for (long r = nb == 8 ? pairs_end : r0; r < r1; r++) {                                         \
                 float *o = out + t0 * out_stride + r;                                                      \
                 Q8ACT_UP_TO_EIGHT_ROWS(nb, ROW_AT)                                                         \
             }                                                                                              \
@@ -160,17 +201,21 @@ VNNI_TARGET static ALWAYS_INLINE void q4_rows_2x4(
     }
 
 #define INT8_PREPARE prepare_int8_row(codes + r * k, scales + r * groups, group, k, scratch + (r - r0) * prepared_bytes)
-#define INT8_PAIR \
-    int8_rows_2x4(at, h, prepared, prepared_bytes, scales + r * groups, groups, group, k, out + (t0 + h) * out_stride + r, out_stride)
+#define INT8_PAIR                                                                                 \
+    int8_rows_2x4(at, h, prepared, prepared_bytes, scales + r * groups, groups, group, k, first, count, sums, \
+                  out + (t0 + h) * out_stride + r, out_stride)
+#define INT8_ROW_AT(nt) q8act_int8_rows_at(rows_at, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
 #define Q4_PREPARE \
     prepare_q4_row(codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, scratch + (r - r0) * prepared_bytes)
-#define Q4_PAIR q4_rows_2x4(at, h, prepared, prepared_bytes, k, out + (t0 + h) * out_stride + r, out_stride)
+#define Q4_PAIR q4_rows_2x4(at, h, prepared, prepared_bytes, k, first, count, sums, out + (t0 + h) * out_stride + r, out_stride)
+#define Q4_ROW_AT(nt) \
+    q8act_q4_rows_at(rows_at, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
 
 void minimax_q8act_panel_int8_vnni(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
     float *out, long out_stride, uint8_t *scratch) {
     const long groups = (k + group - 1) / group;
-    PANEL_LOOP(0, INT8_PREPARE, INT8_PAIR, Q8ACT_INT8_TILE_ROW,
+    PANEL_LOOP(0, INT8_PREPARE, INT8_PAIR, INT8_ROW_AT,
                minimax_q8act_matvec_rows_int8_vnni(act, act_rows, k, codes, scales, group, rows, out, out_stride))
 }
 
@@ -178,7 +223,7 @@ void minimax_q8act_panel_q4_vnni(
     const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
     long group, long rows, float *out, long out_stride, uint8_t *scratch) {
     const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
-    PANEL_LOOP(1, Q4_PREPARE, Q4_PAIR, Q8ACT_Q4_TILE_ROW,
+    PANEL_LOOP(1, Q4_PREPARE, Q4_PAIR, Q4_ROW_AT,
                minimax_q8act_matvec_rows_q4_vnni(act, act_rows, k, codes, scales, mins, group, rows, out, out_stride))
 }
 

@@ -127,13 +127,14 @@ static inline q8act_block_at q8act_tile_layout(const uint8_t *tile) {
                             Q8ACT_TILE_SPAN / 4};
 }
 
-static inline void q8act_copy_to_tile(const uint8_t *act, long act_bytes, long nb, long spans, uint8_t *tile) {
+/// Spans first…first + count − 1 of nb rows (of `spans`) into tile spans 0…count − 1.
+static inline void q8act_copy_to_tile(const uint8_t *act, long act_bytes, long nb, long spans, long first, long count, uint8_t *tile) {
     for (long t = 0; t < nb; t++) {
         const uint8_t *row = act + t * act_bytes;
         const float *d = q8_block_scales(row, spans), *sums = q8_block_sums(row, spans);
         const int32_t *corr = q8_block_corrections(row, spans);
-        for (long p = 0; p < spans; p++) {
-            uint8_t *span = tile + p * Q8ACT_TILE_SPAN;
+        for (long p = first; p < first + count; p++) {
+            uint8_t *span = tile + (p - first) * Q8ACT_TILE_SPAN;
             memcpy(span + t * MINIMAX_Q8_SPAN, row + p * MINIMAX_Q8_SPAN, MINIMAX_Q8_SPAN);
             float *td = (float *)(void *)(span + 8 * MINIMAX_Q8_SPAN);
             memcpy(td + t * 16, d + 16 * p, 64);
@@ -159,7 +160,7 @@ static inline void q8act_copy_to_tile(const uint8_t *act, long act_bytes, long n
         const long r1 = r0 + panel < rows ? r0 + panel : rows;                                     \
         for (long t0 = 0; t0 < act_rows; t0 += 8) {                                                \
             const long nb = act_rows - t0 < 8 ? act_rows - t0 : 8;                                 \
-            q8act_copy_to_tile(act + t0 * act_bytes, act_bytes, nb, spans, tile);                        \
+            q8act_copy_to_tile(act + t0 * act_bytes, act_bytes, nb, spans, 0, spans, tile);              \
             const q8act_block_at at = q8act_tile_layout(tile);                                           \
             for (long r = r0; r < r1; r++) {                                                       \
                 float *o = out + t0 * out_stride + r;                                              \

@@ -9,8 +9,9 @@ import XCTest
 /// VNNI kernel against its portable twin (bit for bit) and both against the Swift reference, batch
 /// invariance, and the quantization error against the fp32-activation product.
 final class QuantizedActivationTests: XCTestCase {
-    /// k: 1, primes, partial blocks and chunks, whole and partial 512-element spans.
-    let depths = [1, 15, 31, 32, 33, 97, 300, 512, 1100, 1536]
+    /// k: 1, primes, partial blocks and chunks, whole and partial 512-element spans; 2600 and 4700:
+    /// prompts whose spans the VNNI panel kernel takes in two and three chunks of four.
+    let depths = [1, 15, 31, 32, 33, 97, 300, 512, 1100, 1536, 2600, 4700]
     /// Groups: one per row, and 32 / 64 / 96 / 128 / 512 where they fit a row (96: chunks that
     /// straddle groups; 512: a span inside one group).
     func groups(k: Int, dtype: DType) -> [Int?] {
