@@ -211,7 +211,7 @@ _Static_assert(CHUNK_SPANS >= 1, "a chunk holds at least one span");
 #define Q4_ROW_AT(nt) \
     q8act_q4_rows_at(rows_at, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
 
-void minimax_q8act_panel_int8_vnni(
+VNNI_TARGET void minimax_q8act_panel_int8_vnni(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
     float *out, long out_stride, uint8_t *scratch) {
     const long groups = (k + group - 1) / group;
@@ -219,7 +219,7 @@ void minimax_q8act_panel_int8_vnni(
                minimax_q8act_matvec_rows_int8_vnni(act, act_rows, k, codes, scales, group, rows, out, out_stride))
 }
 
-void minimax_q8act_panel_q4_vnni(
+VNNI_TARGET void minimax_q8act_panel_q4_vnni(
     const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
     long group, long rows, float *out, long out_stride, uint8_t *scratch) {
     const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
