@@ -25,9 +25,10 @@ extension QuantizedMatVec {
     /// Applies `decodePrefetchRows` once, before the first product.
     static let decodePrefetch: Void = { minimax_q8act_set_prefetch_rows(decodePrefetchRows) }()
 
-    /// More activation rows than this make a prompt: the VNNI kernel then prepares each panel of
-    /// weight rows once (`minimax_q8act_panel_*_vnni`, the same bits) instead of once per block of
-    /// eight activation rows.
+    /// More activation rows than one block of the int8-activation kernels: the VNNI kernel then goes
+    /// through `minimax_q8act_panel_*_vnni`, which from 16 rows on prepares each panel of weight rows
+    /// once (the same bits) instead of once per block of eight activation rows. Decode (one block)
+    /// takes no scratch.
     static let promptRows = 8
 
     /// The calling thread's scratch for one prepared panel of weight rows (allocated once per

@@ -113,8 +113,9 @@ final class QuantizedActivationTests: XCTestCase {
             for k in depths {
                 for group in groups(k: k, dtype: dtype) {
                     let n = 13, w = weight(n: n, k: k, dtype: dtype, group: group)
-                    // Blocks of up to eight activation rows: one, partial and whole blocks and remainders.
-                    for t in [1, 2, 3, 4, 5, 8, 9, 17] {
+                    // Blocks of up to eight activation rows: one, partial and whole blocks and remainders
+                    // (from 16 rows the VNNI panel kernel: 22 ends in a half block of four and two rows).
+                    for t in [1, 2, 3, 4, 5, 8, 9, 17, 22] {
                         let x = TestSupport.randomValues(t * k, seed: UInt64(t * 31 + k))
                         let a = activations(x, rows: t, k: k, for: dtype)
                         let twin = product(a, w, path: .portable)

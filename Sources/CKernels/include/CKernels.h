@@ -316,8 +316,8 @@ MINIMAX_Q8ACT_ROWS(avx2)
 /// Prompts on AVX-512 VNNI (AVX512F/BW/VL and AVX512_VNNI; traps elsewhere): the results of
 /// `minimax_q8act_matvec_rows_*_vnni`, bit for bit, with each panel of weight rows prepared once in
 /// `scratch` (64-byte aligned, `minimax_q8act_vnni_panel_scratch_bytes(k, q4)` bytes) and met two
-/// rows at a time by every block of eight activation rows. At most eight activation rows (decode)
-/// go to the one-row kernel unchanged.
+/// rows at a time by every block of eight activation rows. Fewer than 16 activation rows (decode,
+/// small batches: too few to repay the preparation) go to the one-row kernel unchanged.
 long minimax_q8act_vnni_panel_scratch_bytes(long k, int q4);
 void minimax_q8act_panel_int8_vnni(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
