@@ -55,7 +55,7 @@ struct KernelBenchCommand: ParsableCommand {
         let triples = try triples(), weightTypes = try weightTypes()
         print("threads \(Parallel.threadCount)")
         for line in KernelPath.selected.kernelReport { print(line) }
-        let amxPeaks = benchAMXPeaks()
+        let amxPeaks = benchAMXPeaks(), vectorPeaks = benchVectorPeaks()
         if amxLoads { benchAMXLoads(peak: amxPeaks.bf16) }
         for dtype in weightTypes {
             for shape in triples {
@@ -65,14 +65,15 @@ struct KernelBenchCommand: ParsableCommand {
                 _ = MatMul.multiply(x, w)
                 // Quantized weights are dequantized into the fp32 tiled kernel: timed for completeness.
                 let seconds = best { _ = MatMul.multiply(x, w) }
-                print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s", dtype.rawValue, t, k, n, 2.0 * Double(t * k * n) / seconds / 1e9))
+                let rate = 2.0 * Double(t * k * n) / seconds / 1e9
+                print(String(format: "%@ matmul T=%d K=%d N=%d: %.1f GFLOP/s%@", dtype.rawValue, t, k, n, rate, share(rate, of: vectorPeaks.fma, "vfmadd231ps")))
                 if dtype == .bfloat16 {
-                    benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16)
+                    benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16, vectorPeak: vectorPeaks.bf16)
                     if amxParts { benchAMXParts(x, w, peak: amxPeaks.bf16) }
                 }
                 if dtype.isQuantized {
-                    benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16)
-                    benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)")
+                    benchBFloat16Dot(x, w, amxPeak: amxPeaks.bf16, vectorPeak: vectorPeaks.bf16)
+                    benchInt8Activations(x, w, shape: "matmul T=\(t) K=\(k) N=\(n)", vnniPeak: vectorPeaks.vnni)
                     benchAMXInt8(x, w, peak: amxPeaks.int8)
                 }
             }
@@ -94,25 +95,52 @@ struct KernelBenchCommand: ParsableCommand {
     }
 
     func benchAMXPeaks() -> AMXPeaks {
-        let threads = Parallel.threadCount, iterations = 200_000
-        func peak(_ name: String, available: Bool, operations: Int, _ loop: @escaping (Int) -> Void) -> Double? {
-            guard available else {
-                print("amx \(name) tile peak: skipped, no AMX \(name) tiles here (cpu features: \(CPUFeatures.detected); kernel path \(KernelPath.selected))")
-                return nil
-            }
-            let run = { onEveryThread { _ in loop(iterations) } }
-            run()
-            let rate = Double(threads * iterations * operations) / best(run) / 1e9
-            print(String(format: "amx %@ tile peak (register-only loop, %d threads): %.1f G%@/s", name, threads, rate, name == "bf16" ? "FLOP" : "OP"))
-            return rate
-        }
-        return AMXPeaks(
-            bf16: peak("bf16", available: AMXBFloat16MatMul.isAvailable, operations: AMXBFloat16MatMul.peakLoopFlopsPerIteration) {
+        AMXPeaks(
+            bf16: peakRate("amx bf16 tile", unit: "GFLOP", available: AMXBFloat16MatMul.isAvailable, missing: "no AMX bf16 tiles here",
+                           operations: AMXBFloat16MatMul.peakLoopFlopsPerIteration, iterations: 200_000) {
                 AMXBFloat16MatMul.runPeakLoop(iterations: $0)
             },
-            int8: peak("int8", available: AMXQuantizedProduct.isAvailable, operations: AMXQuantizedProduct.peakLoopOperationsPerIteration) {
+            int8: peakRate("amx int8 tile", unit: "GOP", available: AMXQuantizedProduct.isAvailable, missing: "no AMX int8 tiles here",
+                           operations: AMXQuantizedProduct.peakLoopOperationsPerIteration, iterations: 200_000) {
                 AMXQuantizedProduct.runPeakLoop(iterations: $0)
             })
+    }
+
+    /// The AVX-512 instructions' peak rates the vector kernels run on (`minimax_vector_peak_loop`):
+    /// `vfmadd231ps` (fp32 tiled products), `vdpbf16ps` (`--precision bf16` without AMX) and
+    /// `vpdpbusd` (int8 activations); nil, with a line saying so, where the CPU lacks one.
+    struct VectorPeaks {
+        var fma: Double?
+        var bf16: Double?
+        var vnni: Double?
+    }
+
+    func benchVectorPeaks() -> VectorPeaks {
+        func peak(_ loop: VectorPeak) -> Double? {
+            peakRate(loop.instruction, unit: loop.unit, available: loop.isAvailable, missing: "this CPU lacks it on AVX-512",
+                     operations: loop.operationsPerIteration, iterations: 20_000_000) {
+                loop.run(iterations: $0)
+            }
+        }
+        return VectorPeaks(fma: peak(.fma), bf16: peak(.bf16Dot), vnni: peak(.int8Dot))
+    }
+
+    /// `loop(iterations)` on every thread at once, best of `best`: G`unit`/s for `operations` an
+    /// iteration, printed as "`name` peak"; nil (printing why) where not `available`.
+    func peakRate(
+        _ name: String, unit: String, available: Bool, missing: String, operations: Int, iterations: Int,
+        _ loop: @escaping (Int) -> Void
+    ) -> Double? {
+        guard available else {
+            print("\(name) peak: skipped, \(missing) (cpu features: \(CPUFeatures.detected); kernel path \(KernelPath.selected))")
+            return nil
+        }
+        let threads = Parallel.threadCount
+        let run = { onEveryThread { _ in loop(iterations) } }
+        run()
+        let rate = Double(threads * iterations * operations) / best(run) / 1e9
+        print(String(format: "%@ peak (register-only loop, %d threads): %.1f %@/s", name, threads, rate, unit))
+        return rate
     }
 
     /// body(thread) on each of the `Parallel.threadCount` threads at once.
@@ -154,7 +182,7 @@ struct KernelBenchCommand: ParsableCommand {
     /// The product with activations rounded to bf16 (`BFloat16DotMatMul`: AMX tiles or
     /// `vdpbf16ps`; int8/q4 weights dequantized to bf16 a block at a time, as prompt rows run under
     /// `--precision bf16` and `int8`) on the same shape; with AMX, also as a share of the tiles' peak.
-    func benchBFloat16Dot(_ x: Matrix, _ w: TensorView, amxPeak: Double?) {
+    func benchBFloat16Dot(_ x: Matrix, _ w: TensorView, amxPeak: Double?, vectorPeak: Double?) {
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
         let kernel = (AMXBFloat16MatMul.isAvailable ? "tdpbf16ps amx" : "vdpbf16ps") + (w.dtype.isQuantized ? ", weights dequantized" : "")
         let label = String(format: "%@ (bf16 activations, %@) matmul T=%d K=%d N=%d", w.dtype.rawValue, kernel, t, k, n)
@@ -164,8 +192,8 @@ struct KernelBenchCommand: ParsableCommand {
         }
         let seconds = bestProduct(x, outputs: n) { BFloat16DotMatMul.multiply($0, rows: t, weight: w, into: $1) }
         let rate = 2.0 * Double(t * k * n) / seconds / 1e9
-        let share = amxPeak.map { String(format: " (%.0f %% of the amx peak)", 100 * rate / $0) } ?? ""
-        print(String(format: "%@: %.1f GFLOP/s%@", label, rate, share))
+        let peakShare = AMXBFloat16MatMul.isAvailable ? share(rate, of: amxPeak, "amx") : share(rate, of: vectorPeak, "vdpbf16ps")
+        print(String(format: "%@: %.1f GFLOP/s%@", label, rate, peakShare))
     }
 
     /// The AMX bf16 product in parts (`AMXProductProbe`): the packing of the activations alone, then
@@ -212,7 +240,7 @@ struct KernelBenchCommand: ParsableCommand {
     /// The product with activations quantized to int8 per block of 32 (`QuantizedActivations`,
     /// quantized inside the timed call) on the same shape, rows split across the threads: GB/s of
     /// weights for one token, GFLOP/s (two per multiply-add) for many.
-    func benchInt8Activations(_ x: Matrix, _ w: TensorView, shape: String) {
+    func benchInt8Activations(_ x: Matrix, _ w: TensorView, shape: String, vnniPeak: Double? = nil) {
         let (t, k, n) = (x.rows, x.cols, w.shape[0])
         let path = KernelPath.selected, kernel = path.int8ActivationKernel.rawValue
         let activations = QuantizedActivations(reservingRows: t, k: k)
@@ -226,8 +254,14 @@ struct KernelBenchCommand: ParsableCommand {
         if t == 1 {
             print(String(format: "%@: %.1f GB/s of weights (scales included)", label, Double(w.byteCount) / seconds / 1e9))
         } else {
-            print(String(format: "%@: %.1f GFLOP/s", label, 2.0 * Double(t * k * n) / seconds / 1e9))
+            let rate = 2.0 * Double(t * k * n) / seconds / 1e9
+            print(String(format: "%@: %.1f GFLOP/s%@", label, rate, path.int8ActivationKernel == .vnni ? share(rate, of: vnniPeak, "vpdpbusd") : ""))
         }
+    }
+
+    /// " (P % of the `name` peak)", or nothing without a peak.
+    func share(_ rate: Double, of peak: Double?, _ name: String) -> String {
+        peak.map { String(format: " (%.0f %% of the %@ peak)", 100 * rate / $0, name) } ?? ""
     }
 
     /// The tiled int8-activation product on AMX tiles (`AMXQuantizedProduct`, quantizing inside the

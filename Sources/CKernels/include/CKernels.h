@@ -193,6 +193,17 @@ void minimax_amx_q8_product(
 void minimax_amx_int8_peak_loop(long iterations);
 #endif
 
+#ifndef MINIMAX_CKERNELS_PEAK
+#define MINIMAX_CKERNELS_PEAK
+/// Register-only loops at an AVX-512 instruction's peak (bench-kernels' reference for the vector
+/// kernels): `iterations` × twelve independent `vpdpbusd` / `vdpbf16ps` / `vfmadd231ps` on zmm.
+/// Only where the CPU has the instruction (AVX512F/BW/VL, and VNNI or BF16); traps elsewhere.
+enum { MINIMAX_PEAK_FMA = 0, MINIMAX_PEAK_VDPBF16PS = 1, MINIMAX_PEAK_VPDPBUSD = 2 };
+int minimax_vector_peak_loop(int kind, long iterations);
+/// Operations (a multiply-add counts two) of one iteration of `minimax_vector_peak_loop(kind, ·)`.
+long minimax_vector_peak_operations(int kind);
+#endif
+
 #ifndef MINIMAX_CKERNELS_CPU
 #define MINIMAX_CKERNELS_CPU
 /// Bits of `minimax_cpu_features()`: each set only when the CPU has the instructions and the OS
