@@ -108,7 +108,7 @@ public enum KernelPath: Int, CaseIterable, Comparable, Sendable, CustomStringCon
         /// What runs the integer dots, for reports.
         public var instructions: String {
             switch self {
-            case .vnni: return "vpdpbusd (avx512_vnni)"
+            case .vnni: return "vpdpbusd (avx512_vnni; from 16 prompt rows each panel of weight rows prepared once)"
             case .avxvnni: return "vpdpbusd ymm (avx_vnni)"
             case .avx2: return "vpmaddubsw (avx2)"
             case .portable: return "portable C"
