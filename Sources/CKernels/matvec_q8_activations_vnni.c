@@ -15,18 +15,6 @@
 
 #include "q8act_vnni.h"
 
-VNNI_TARGET static ALWAYS_INLINE void q8act_int8_row(
-    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
-    float *out, long out_stride) {
-    q8act_int8_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, group, k, out, out_stride);
-}
-
-VNNI_TARGET static ALWAYS_INLINE void q8act_q4_row(
-    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
-    long group, long k, float *out, long out_stride) {
-    q8act_q4_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, mins, group, k, out, out_stride);
-}
-
 Q8ACT_EXPORTS(VNNI_TARGET, vnni)
 
 #else  // not x86-64: `KernelPath` never selects these.

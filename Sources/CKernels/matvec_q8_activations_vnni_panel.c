@@ -169,7 +169,7 @@ _Static_assert(CHUNK_SPANS >= 1, "a chunk holds at least one span");
 // The panel loop: weight rows in panels (prepared into scratch, the pairs' sums after them), the
 // activation rows in blocks of eight, each block's whole halves of four copied span-major
 // (q8act_tile_layout) a chunk of spans at a time and met by each pair of weight rows (PAIR). The
-// rest take the one-row kernel (ROW_AT, reading the activations in their own layout at `rows_at`):
+// rest take the one-row kernel (ROW_AT, reading the activations in their own layout at `at`):
 // a block's last rows short of a half against the pairs, all its rows against a panel's odd last
 // row. Fewer than PANEL_MIN_ROWS activation rows go to FALLBACK.
 #define PANEL_LOOP(Q4, PREPARE, PAIR, ROW_AT, FALLBACK)                                                    \
@@ -200,13 +200,13 @@ _Static_assert(CHUNK_SPANS >= 1, "a chunk holds at least one span");
             }                                                                                              \
             if (nb > halved) {                                                                             \
                 const long t = t0 + halved;                                                                \
-                const q8act_block_at rows_at = q8act_rows_layout(act + t * act_bytes, act_bytes, spans);   \
+                const q8act_block_at at = q8act_rows_layout(act + t * act_bytes, act_bytes, spans);   \
                 for (long r = r0; r < pairs_end; r++) {                                                    \
                     float *o = out + t * out_stride + r;                                                   \
                     Q8ACT_UP_TO_EIGHT_ROWS(nb - halved, ROW_AT)                                            \
                 }                                                                                          \
             }                                                                                              \
-            const q8act_block_at rows_at = q8act_rows_layout(act + t0 * act_bytes, act_bytes, spans);      \
+            const q8act_block_at at = q8act_rows_layout(act + t0 * act_bytes, act_bytes, spans);      \
             for (long r = pairs_end; r < r1; r++) {                                                        \
                 float *o = out + t0 * out_stride + r;                                                      \
                 Q8ACT_UP_TO_EIGHT_ROWS(nb, ROW_AT)                                                         \
@@ -218,18 +218,15 @@ _Static_assert(CHUNK_SPANS >= 1, "a chunk holds at least one span");
 #define INT8_PAIR                                                                                 \
     int8_rows_2x4(at, h, prepared, prepared_bytes, scales + r * groups, groups, group, k, first, count, sums, \
                   out + (t0 + h) * out_stride + r, out_stride)
-#define INT8_ROW_AT(nt) q8act_int8_rows_at(rows_at, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
 #define Q4_PREPARE \
     prepare_q4_row(codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, scratch + (r - r0) * prepared_bytes)
 #define Q4_PAIR q4_rows_2x4(at, h, prepared, prepared_bytes, k, first, count, sums, out + (t0 + h) * out_stride + r, out_stride)
-#define Q4_ROW_AT(nt) \
-    q8act_q4_rows_at(rows_at, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
 
 VNNI_TARGET void minimax_q8act_panel_int8_vnni(
     const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group, long rows,
     float *out, long out_stride, uint8_t *scratch) {
     const long groups = (k + group - 1) / group;
-    PANEL_LOOP(0, INT8_PREPARE, INT8_PAIR, INT8_ROW_AT,
+    PANEL_LOOP(0, INT8_PREPARE, INT8_PAIR, Q8ACT_INT8_ROWS_AT,
                minimax_q8act_matvec_rows_int8_vnni(act, act_rows, k, codes, scales, group, rows, out, out_stride))
 }
 
@@ -237,7 +234,7 @@ VNNI_TARGET void minimax_q8act_panel_q4_vnni(
     const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales, const uint16_t *mins,
     long group, long rows, float *out, long out_stride, uint8_t *scratch) {
     const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
-    PANEL_LOOP(1, Q4_PREPARE, Q4_PAIR, Q4_ROW_AT,
+    PANEL_LOOP(1, Q4_PREPARE, Q4_PAIR, Q8ACT_Q4_ROWS_AT,
                minimax_q8act_matvec_rows_q4_vnni(act, act_rows, k, codes, scales, mins, group, rows, out, out_stride))
 }
 

@@ -168,17 +168,22 @@ static inline void q8act_copy_to_tile(const uint8_t *act, long act_bytes, long n
             }                                                                                      \
         }                                                                                          \
     }
-#define Q8ACT_INT8_TILE_ROW(nt) q8act_int8_rows_at(at, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
-#define Q8ACT_Q4_TILE_ROW(nt) \
+/// Weight row r against the block's nt rows at `at` (a q8act_block_at), into o.
+#define Q8ACT_INT8_ROWS_AT(nt) q8act_int8_rows_at(at, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
+#define Q8ACT_Q4_ROWS_AT(nt) \
     q8act_q4_rows_at(at, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
 
 // The exported pair of an int8-activation kernel (CKernels.h, minimax_q8act_matvec_rows_{int8,q4}_
-// SUFFIX): Q8ACT_ROWS_LOOP over the including file's row functions q8act_int8_row and q8act_q4_row
-// (static, with the signature of the calls below). Q8ACT_TRAP_EXPORTS(SUFFIX): the pair where the
+// SUFFIX): Q8ACT_TILED_LOOP over the including file's q8act_int8_rows_at and q8act_q4_rows_at
+// (static, with the signature of the calls above; Q8ACT_ROWS_LOOP's rows read in their own layout).
+// Q8ACT_TRAP_EXPORTS(SUFFIX): the pair where the
 // CPU cannot run them (`KernelPath` never selects them there).
-#define Q8ACT_INT8_ROW_CALL(nt) q8act_int8_row(at, act_bytes, nt, codes + r * k, scales + r * groups, group, k, o, out_stride)
-#define Q8ACT_Q4_ROW_CALL(nt) \
-    q8act_q4_row(at, act_bytes, nt, codes + r * row_bytes, scales + r * groups, mins + r * groups, group, k, o, out_stride)
+#define Q8ACT_INT8_ROW_CALL(nt)                                                                    \
+    q8act_int8_rows_at(q8act_rows_layout(at, act_bytes, q8_spans(k)), nt, codes + r * k, scales + r * groups, group, k, o, \
+                       out_stride)
+#define Q8ACT_Q4_ROW_CALL(nt)                                                                      \
+    q8act_q4_rows_at(q8act_rows_layout(at, act_bytes, q8_spans(k)), nt, codes + r * row_bytes, scales + r * groups, \
+                     mins + r * groups, group, k, o, out_stride)
 #define Q8ACT_EXPORTS(ATTR, SUFFIX) Q8ACT_EXPORT_INT8(ATTR, SUFFIX) Q8ACT_EXPORT_Q4(ATTR, SUFFIX)
 #define Q8ACT_EXPORT_INT8(ATTR, SUFFIX) Q8ACT_EXPORT_INT8_(ATTR, SUFFIX)
 #define Q8ACT_EXPORT_INT8_(ATTR, SUFFIX)                                                                   \
@@ -186,7 +191,7 @@ static inline void q8act_copy_to_tile(const uint8_t *act, long act_bytes, long n
         const uint8_t *act, long act_rows, long k, const int8_t *codes, const uint16_t *scales, long group,  \
         long rows, float *out, long out_stride) {                                                            \
         const long groups = (k + group - 1) / group;                                                         \
-        Q8ACT_TILED_LOOP(k, Q8ACT_INT8_ROW_CALL, Q8ACT_INT8_TILE_ROW)                                        \
+        Q8ACT_TILED_LOOP(k, Q8ACT_INT8_ROW_CALL, Q8ACT_INT8_ROWS_AT)                                         \
     }
 #define Q8ACT_EXPORT_Q4(ATTR, SUFFIX) Q8ACT_EXPORT_Q4_(ATTR, SUFFIX)
 #define Q8ACT_EXPORT_Q4_(ATTR, SUFFIX)                                                                     \
@@ -194,7 +199,7 @@ static inline void q8act_copy_to_tile(const uint8_t *act, long act_bytes, long n
         const uint8_t *act, long act_rows, long k, const uint8_t *codes, const uint16_t *scales,            \
         const uint16_t *mins, long group, long rows, float *out, long out_stride) {                          \
         const long groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;                                \
-        Q8ACT_TILED_LOOP(row_bytes, Q8ACT_Q4_ROW_CALL, Q8ACT_Q4_TILE_ROW)                                    \
+        Q8ACT_TILED_LOOP(row_bytes, Q8ACT_Q4_ROW_CALL, Q8ACT_Q4_ROWS_AT)                                     \
     }
 #define Q8ACT_TRAP_EXPORTS(SUFFIX)                                                                         \
     void minimax_q8act_matvec_rows_int8_##SUFFIX(                                                           \

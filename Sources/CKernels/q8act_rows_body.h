@@ -32,12 +32,6 @@ Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_rows_at(
     }
 }
 
-Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_int8_row(
-    const uint8_t *act, long act_bytes, const int nt, const int8_t *w, const uint16_t *scales, long group, long k,
-    float *out, long out_stride) {
-    q8act_int8_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, group, k, out, out_stride);
-}
-
 Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_rows_at(
     const q8act_block_at at, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
     long group, long k, float *out, long out_stride) {
@@ -56,12 +50,6 @@ Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_rows_at(
         }
     }
     for (int t = 0; t < nt; t++) out[t * out_stride] = reduce(acc[t]) + reduce(macc[t]);
-}
-
-Q8ACT_ATTR static inline __attribute__((always_inline)) void q8act_q4_row(
-    const uint8_t *act, long act_bytes, const int nt, const uint8_t *w, const uint16_t *scales, const uint16_t *mins,
-    long group, long k, float *out, long out_stride) {
-    q8act_q4_rows_at(q8act_rows_layout(act, act_bytes, q8_spans(k)), nt, w, scales, mins, group, k, out, out_stride);
 }
 
 Q8ACT_EXPORTS(Q8ACT_ATTR, Q8ACT_SUFFIX)
